@@ -1,0 +1,50 @@
+#!/bin/sh
+# Builds turnout and runs the whole test suite: once as is with
+# --enable-werror, once under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then `make distcheck`. Ends with one line "N passed, N failed".
+#   contrib/check.sh            everything
+#   contrib/check.sh --quick    only the first build
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+sh contrib/deps.sh || { echo "check: cannot install the build dependencies" >&2; exit 2; }
+autoreconf -fi >/dev/null 2>&1 || { autoreconf -fi; exit 2; }
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+
+# build DIR CONFIGURE-ARGS...: configure and build in DIR, run make check.
+build () {
+	dir=$1; shift
+	rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" || return 1
+	"$top/configure" -q "$@" >/dev/null || return 1
+	make -s -j"$jobs" >/dev/null || return 1
+	make -s -j"$jobs" check || status=1
+	cd "$top"
+}
+
+build "$top/_build/plain" --enable-werror || status=1
+if [ "${1:-}" != --quick ]; then
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		build "$top/_build/sanitize" --enable-werror --enable-sanitizers --enable-debug || status=1
+	if ( cd "$top/_build/plain" && make -s distcheck >distcheck.log 2>&1 ); then
+		echo "PASS: make distcheck"
+		distcheck=pass
+	else
+		echo "FAIL: make distcheck (see _build/plain/distcheck.log)"
+		tail -30 "$top/_build/plain/distcheck.log"
+		distcheck=fail
+		status=1
+	fi
+fi
+
+# Count every test case the TAP driver recorded, in every build.
+passed=$(cat "$top"/_build/*/tests/*.trs "$top"/_build/*/tests/unit/*.trs 2>/dev/null |
+	grep -c '^:test-result: \(PASS\|XFAIL\|SKIP\)')
+failed=$(cat "$top"/_build/*/tests/*.trs "$top"/_build/*/tests/unit/*.trs 2>/dev/null |
+	grep -c '^:test-result: \(FAIL\|XPASS\|ERROR\)')
+case ${distcheck:-} in
+pass) passed=$((passed + 1)) ;;
+fail) failed=$((failed + 1)) ;;
+esac
+echo "$passed passed, $failed failed"
+[ "$status" = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,87 @@
+/*
+ * The configuration file (SPEC §3): INI read by libinih, keys checked
+ * through one table. A loaded config is never changed afterwards, so
+ * threads may read it freely; its structs are plain data for that reason.
+ */
+#ifndef TURNOUT_CONF_H
+#define TURNOUT_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONF_DEFAULT_PATH "/etc/turnout/turnout.conf"
+
+enum switch_kind { SWITCH_NGINX, SWITCH_SOCKET, SWITCH_HAPROXY, SWITCH_COMMAND };
+
+struct app_config {
+	char *name;
+	int line;			/* of the [app "NAME"] header */
+	char *repo;
+	char *branch;
+	char **secrets;			/* NULL-terminated, one or two entries */
+	int blue_port;
+	int green_port;
+	char *blue_socket;
+	char *green_socket;
+	char *socket_link;
+	char *build;			/* optional */
+	char *start;
+	char *stop;			/* optional */
+	char *health;
+	char *confirm;			/* optional */
+	int health_timeout;		/* seconds */
+	int confirm_timeout;
+	int fetch_timeout;
+	int build_timeout;
+	int start_timeout;
+	int stop_timeout;
+	int switch_timeout;
+	enum switch_kind switch_kind;
+	char *nginx_upstream;
+	char *nginx_upstream_name;	/* the upstream block's name, default APP */
+	char *nginx_test;
+	char *nginx_reload;
+	char *haproxy_socket;
+	char *haproxy_backend;
+	char *switch_command;
+	int keep_old;
+	int keep_releases;
+};
+
+struct server_config {
+	char *listen;			/* as written, "HOST:PORT" */
+	char *listen_host;		/* parsed from listen, brackets removed */
+	int listen_port;		/* 0 picks a free port */
+	char *state_dir;
+	char *token;			/* read from token_file; NULL disables the API */
+	int public_status;
+	size_t max_body;		/* bytes */
+	int log_level;			/* enum log_level */
+};
+
+struct config {
+	char *path;
+	struct server_config server;
+	struct app_config **apps;	/* napps entries, in file order */
+	size_t napps;
+};
+
+/*
+ * Reads and checks the file at path. Every problem is written to report
+ * (may be NULL) as "PATH:LINE: error: ..." or "...: warning: ...", with
+ * the offending line quoted. Returns a new config the caller frees with
+ * conf_free when there were no errors, else NULL; *nerrors and
+ * *nwarnings (either may be NULL) get the counts.
+ */
+struct config *conf_load(const char *path, FILE *report, int *nerrors,
+    int *nwarnings);
+
+void conf_free(struct config *cfg);
+
+/* Returns the app named name (borrowed), or NULL. */
+const struct app_config *conf_app(const struct config *cfg, const char *name);
+
+/* Returns "nginx", "socket", ... for a switch kind. */
+const char *conf_switch_name(enum switch_kind kind);
+
+#endif

@@ -1,0 +1,413 @@
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "embed.h"
+#include "hook.h"
+#include "http.h"
+#include "log.h"
+#include "xmalloc.h"
+#include "banned.h"
+
+/* Limits that keep a flood of connections from growing the daemon. */
+#define HTTP_CONNECTION_LIMIT 256
+#define HTTP_CONNECTION_TIMEOUT 30	/* seconds of silence before a connection is dropped */
+#define HTTP_THREADS 4
+
+struct http {
+	const struct config *cfg;
+	struct store *store;
+	struct MHD_Daemon *daemon;
+	int port;
+};
+
+/* Per-request state, from the first call of the handler to completion. */
+struct request {
+	const struct app_config *app;	/* for /hooks/APP */
+	char *body;
+	size_t len;
+	size_t cap;
+	int answered;			/* a response was queued early (413) */
+	int too_large;			/* the body went past max_body while streaming */
+	size_t discarded;		/* bytes dropped since then */
+};
+
+/* Queues a response with the given body; takes ownership of text. */
+static enum MHD_Result
+http_reply(struct MHD_Connection *c, unsigned int status, const char *type,
+    char *text, size_t len)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Queues a JSON response; steals obj. */
+static enum MHD_Result
+http_json(struct MHD_Connection *c, unsigned int status, json_t *obj)
+{
+	char *text = json_dumps(obj, JSON_COMPACT);
+	size_t len;
+
+	json_decref(obj);
+	if (text == NULL)
+		return MHD_NO;
+	len = strlen(text);
+	text = xrealloc(text, len + 2);
+	text[len++] = '\n';
+	return http_reply(c, status, "application/json", text, len);
+}
+
+/* Queues {"error": message}. */
+static enum MHD_Result
+http_error(struct MHD_Connection *c, unsigned int status, const char *message)
+{
+	return http_json(c, status, json_pack("{ss}", "error", message));
+}
+
+/* hook_header_fn over a libmicrohttpd connection. */
+static const char *
+http_header(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+}
+
+/* Answers a complete webhook request. */
+static enum MHD_Result
+http_hook(struct http *h, struct MHD_Connection *c, struct request *req)
+{
+	const struct app_config *app = req->app;
+	struct hook_result res;
+	struct store_request sr;
+	enum MHD_Result ret;
+	int64_t id = 0;
+	char *cause = NULL;
+
+	hook_inspect((const char *const *)app->secrets, app->branch, http_header, c,
+	    req->body != NULL ? req->body : "", req->len, time(NULL), &res);
+	switch (res.verdict) {
+	case HOOK_UNAUTHORIZED:
+		log_warn("hook '%s': refused (%s)", app->name, res.reason);
+		ret = http_error(c, MHD_HTTP_UNAUTHORIZED, res.reason);
+		break;
+	case HOOK_BAD_REQUEST:
+		log_warn("hook '%s': bad request from %s (%s)", app->name, res.sender, res.reason);
+		ret = http_error(c, MHD_HTTP_BAD_REQUEST, res.reason);
+		break;
+	case HOOK_PING:
+		log_info("hook '%s': ping from %s", app->name, res.sender);
+		ret = http_json(c, MHD_HTTP_OK, json_pack("{sb}", "pong", 1));
+		break;
+	case HOOK_IGNORED:
+		log_info("hook '%s': ignored %s delivery (%s)", app->name, res.sender, res.reason);
+		ret = http_json(c, MHD_HTTP_OK, json_pack("{ss}", "ignored", res.reason));
+		break;
+	case HOOK_PUSH:
+	default:
+		memset(&sr, 0, sizeof sr);
+		sr.app = app->name;
+		sr.kind = "push";
+		sr.commit = res.push.after;
+		sr.ref = res.push.ref;
+		sr.sender = res.sender;
+		sr.delivery = res.delivery;
+		sr.author = res.push.author;
+		sr.message = res.push.message;
+		switch (store_enqueue(h->store, &sr, &id, &cause)) {
+		case STORE_QUEUED: {
+			char url[64];
+
+			snprintf(url, sizeof url, "/api/deployments/%lld", (long long)id);
+			log_info("hook '%s': %s push of %.12s queued as deployment %lld",
+			    app->name, res.sender, res.push.after, (long long)id);
+			ret = http_json(c, MHD_HTTP_ACCEPTED, json_pack("{sIssss}",
+			    "deployment", (json_int_t)id, "status", "queued", "url", url));
+			break;
+		}
+		case STORE_DUPLICATE:
+			log_info("hook '%s': delivery already queued as deployment %lld",
+			    app->name, (long long)id);
+			ret = http_json(c, MHD_HTTP_OK, json_pack("{sI}", "duplicate", (json_int_t)id));
+			break;
+		case STORE_FAILED:
+		default:
+			log_error("hook '%s': cannot store the deployment: %s", app->name, cause);
+			ret = http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "cannot store the deployment; the delivery was not accepted, retry it");
+			free(cause);
+			break;
+		}
+		break;
+	}
+	hook_result_release(&res);
+	return ret;
+}
+
+/* Appends a chunk of body; returns -1 once the body is over max_body. */
+static int
+request_append(struct request *req, const char *data, size_t size, size_t max)
+{
+	if (size > max - req->len)
+		return -1;
+	if (req->len + size > req->cap) {
+		size_t cap = req->cap ? req->cap : 16384;
+
+		while (cap < req->len + size)
+			cap *= 2;
+		if (cap > max)
+			cap = max;
+		req->body = xrealloc(req->body, cap);
+		req->cap = cap;
+	}
+	memcpy(req->body + req->len, data, size);
+	req->len += size;
+	return 0;
+}
+
+/* Serves an embedded web asset. */
+static enum MHD_Result
+http_asset(struct MHD_Connection *c, const char *name, const char *type)
+{
+	const struct embed_file *f = embed_find(embed_web, name);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (f == NULL)
+		return http_error(c, MHD_HTTP_NOT_FOUND, "no such page");
+	r = MHD_create_response_from_buffer(f->size, (void *)f->data, MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Handles the first call for /hooks/APP: method, app, declared length. */
+static enum MHD_Result
+http_hook_start(struct http *h, struct MHD_Connection *c, const char *url,
+    const char *method, struct request *req)
+{
+	const char *name = url + strlen("/hooks/");
+	const char *cl;
+
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
+		req->answered = 1;
+		return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "webhooks must be POSTed");
+	}
+	req->app = conf_app(h->cfg, name);
+	if (req->app == NULL) {
+		req->answered = 1;
+		return http_error(c, MHD_HTTP_NOT_FOUND, "no such app");
+	}
+	/* Refuse a declared oversize body before a byte of it is read. */
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && strtoull(cl, NULL, 10) > h->cfg->server.max_body) {
+		req->answered = 1;
+		log_warn("hook '%s': body of %s bytes refused (max_body %zu)", name, cl,
+		    h->cfg->server.max_body);
+		return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body is larger than max_body");
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result
+http_access(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct request *req = *con_cls;
+	int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+
+	if (req == NULL) {
+		req = xcalloc(1, sizeof *req);
+		*con_cls = req;
+		if (strncmp(url, "/hooks/", 7) == 0)
+			return http_hook_start(h, c, url, method, req);
+		return MHD_YES;
+	}
+	if (req->answered) {
+		/* An early answer was queued: drop whatever body still comes. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		if (req->app == NULL) {
+			*upload_data_size = 0;	/* no other route takes a body yet */
+			return MHD_YES;
+		}
+		/*
+		 * libmicrohttpd 0.9.75 cannot answer in the middle of a body, so
+		 * a streamed (chunked) body past max_body is dropped as it comes
+		 * and answered 413 at its end; one that goes on for another
+		 * max_body is cut off by closing the connection.
+		 */
+		if (req->too_large || request_append(req, upload_data, *upload_data_size,
+		    h->cfg->server.max_body) != 0) {
+			if (!req->too_large) {
+				req->too_large = 1;
+				free(req->body);
+				req->body = NULL;
+				req->len = req->cap = 0;
+			}
+			req->discarded += *upload_data_size;
+			*upload_data_size = 0;
+			if (req->discarded > h->cfg->server.max_body) {
+				log_warn("hook '%s': streamed body far over max_body; connection closed",
+				    req->app->name);
+				return MHD_NO;
+			}
+			return MHD_YES;
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (req->too_large) {
+		log_warn("hook '%s': streamed body over max_body (%zu) refused", req->app->name,
+		    h->cfg->server.max_body);
+		return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body is larger than max_body");
+	}
+	if (req->app != NULL)
+		return http_hook(h, c, req);
+	if (strcmp(url, "/healthz") == 0 && is_get) {
+		if (store_ping(h->store) != 0)
+			return http_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+			    xstrdup("database unavailable\n"), 21);
+		return http_reply(c, MHD_HTTP_OK, "text/plain", xstrdup("ok\n"), 3);
+	}
+	if (strcmp(url, "/") == 0 && is_get)
+		return http_asset(c, "index.html", "text/html; charset=utf-8");
+	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/") == 0)
+		return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+	return http_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+}
+
+/* Frees the per-request state once libmicrohttpd is done with it. */
+static void
+http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct request *req = *con_cls;
+
+	if (req == NULL)
+		return;
+	free(req->body);
+	free(req);
+	*con_cls = NULL;
+}
+
+/* libmicrohttpd's own complaints go to our log. */
+static void
+http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("libmicrohttpd: %s", msg);
+}
+
+/* Binds the listening socket ourselves, so that port 0 works and errors are clear. */
+static int
+http_bind(const char *host, int port, char **cause)
+{
+	struct addrinfo hints, *res, *ai;
+	char service[16];
+	int fd = -1, rc, one = 1;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(service, sizeof service, "%d", port);
+	rc = getaddrinfo(host, service, &hints, &res);
+	if (rc != 0) {
+		*cause = xasprintf("cannot resolve '%s': %s", host, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
+			break;
+		rc = errno;
+		close(fd);
+		fd = -1;
+		errno = rc;
+	}
+	if (fd < 0)
+		*cause = xasprintf("cannot listen on %s:%d: %s", host, port, strerror(errno));
+	freeaddrinfo(res);
+	return fd;
+}
+
+struct http *
+http_start(const struct config *cfg, struct store *st, char **cause)
+{
+	struct http *h = xcalloc(1, sizeof *h);
+	const union MHD_DaemonInfo *info;
+	int fd;
+
+	h->cfg = cfg;
+	h->store = st;
+	fd = http_bind(cfg->server.listen_host, cfg->server.listen_port, cause);
+	if (fd < 0) {
+		free(h);
+		return NULL;
+	}
+	h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, http_access, h,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTION_LIMIT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONNECTION_TIMEOUT,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, h,
+	    MHD_OPTION_END);
+	if (h->daemon == NULL) {
+		*cause = xasprintf("cannot start the HTTP server on %s", cfg->server.listen);
+		close(fd);
+		free(h);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = info != NULL ? info->port : cfg->server.listen_port;
+	return h;
+}
+
+int
+http_port(const struct http *h)
+{
+	return h->port;
+}
+
+void
+http_stop(struct http *h)
+{
+	if (h == NULL)
+		return;
+	MHD_stop_daemon(h->daemon);
+	free(h);
+}

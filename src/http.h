@@ -1,0 +1,26 @@
+/*
+ * The HTTP face of the daemon, on libmicrohttpd: routing, connection and
+ * body limits, JSON answers. It reads and writes state only through store.
+ */
+#ifndef TURNOUT_HTTP_H
+#define TURNOUT_HTTP_H
+
+#include "conf.h"
+#include "store.h"
+
+struct http;
+
+/*
+ * Binds cfg->server.listen and starts serving in libmicrohttpd's own
+ * threads. cfg and st are borrowed and must outlive the server. Returns
+ * NULL and sets *cause (new string) on failure.
+ */
+struct http *http_start(const struct config *cfg, struct store *st, char **cause);
+
+/* Returns the port actually bound (useful with "listen = 127.0.0.1:0"). */
+int http_port(const struct http *h);
+
+/* Stops serving, waits for the threads, frees h; NULL is a no-op. */
+void http_stop(struct http *h);
+
+#endif

@@ -1,0 +1,121 @@
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "http.h"
+#include "log.h"
+#include "serve.h"
+#include "store.h"
+#include "xmalloc.h"
+#include "banned.h"
+
+/* Makes dir (and its parents) exist, with mode for the last one. */
+static int
+serve_mkdirs(const char *dir, mode_t mode)
+{
+	char *path = xstrdup(dir);
+	int rc = 0;
+
+	for (char *p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && mkdir(path, mode) != 0 && errno != EEXIST)
+		rc = -1;
+	free(path);
+	return rc;
+}
+
+/*
+ * The state dir holds the database and checked-out code: only the daemon's
+ * user may look inside.
+ */
+static int
+serve_state_dir(const char *dir)
+{
+	struct stat st;
+
+	if (serve_mkdirs(dir, 0700) != 0) {
+		log_error("cannot create state_dir '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		log_error("state_dir '%s' is not a directory", dir);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0)
+		log_warn("state_dir '%s' is open to other users and chmod failed: %s", dir, strerror(errno));
+	return 0;
+}
+
+int
+serve_run(const struct config *cfg)
+{
+	struct store *store = NULL;
+	struct http *http = NULL;
+	sigset_t set;
+	char *cause = NULL, *dbpath;
+	int sig, status = 1;
+
+	log_set_level((enum log_level)cfg->server.log_level);
+	/*
+	 * Block the stop signals before any thread starts, so every thread
+	 * inherits the mask and sigwait below is the only place they land.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (serve_state_dir(cfg->server.state_dir) != 0)
+		return 1;
+	dbpath = xasprintf("%s/turnout.db", cfg->server.state_dir);
+	store = store_open(dbpath, &cause);
+	if (store == NULL) {
+		log_error("%s", cause);
+		free(cause);
+		free(dbpath);
+		return 1;
+	}
+	http = http_start(cfg, store, &cause);
+	if (http == NULL) {
+		log_error("%s", cause);
+		free(cause);
+		goto out;
+	}
+	log_info("turnout %s listening on http://%s%s%s:%d (%zu app%s, database %s)",
+	    PACKAGE_VERSION, strchr(cfg->server.listen_host, ':') ? "[" : "",
+	    cfg->server.listen_host, strchr(cfg->server.listen_host, ':') ? "]" : "",
+	    http_port(http), cfg->napps, cfg->napps == 1 ? "" : "s", dbpath);
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, "READY=1");
+#endif
+	while (sigwait(&set, &sig) != 0)
+		;
+	log_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, "STOPPING=1");
+#endif
+	status = 0;
+out:
+	http_stop(http);
+	store_close(store);
+	free(dbpath);
+	return status;
+}

@@ -1,0 +1,337 @@
+#include "config.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "sig.h"
+#include "xmalloc.h"
+#include "banned.h"
+
+#define SIG_RAW_LEN 32			/* bytes of an HMAC-SHA256 */
+#define SIG_HEX_LEN (2 * SIG_RAW_LEN)
+#define SIG_B64_LEN 44			/* base64 of 32 bytes, one '=' */
+#define SIG_WHSEC "whsec_"
+#define SIG_STD_VERSION "v1,"
+
+/*
+ * HMAC() wants non-NULL pointers even for empty input, so empty keys and
+ * messages point here instead.
+ */
+static const unsigned char sig_empty[1];
+
+/* Computes the raw HMAC-SHA256 of msg under key; returns 0 or -1. */
+static int
+sig_hmac_raw(const void *key, size_t keylen, const void *msg, size_t len,
+    unsigned char out[SIG_RAW_LEN])
+{
+	unsigned int outlen = 0;
+
+	if (keylen > INT_MAX)
+		return -1;
+	if (key == NULL || keylen == 0)
+		key = sig_empty;
+	if (msg == NULL || len == 0)
+		msg = sig_empty;
+	if (HMAC(EVP_sha256(), key, (int)keylen, msg, len, out,
+	    &outlen) == NULL || outlen != SIG_RAW_LEN)
+		return -1;
+	return 0;
+}
+
+void
+sig_hmac_hex(const void *key, size_t keylen, const void *msg, size_t len,
+    char out[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char raw[SIG_RAW_LEN];
+
+	/* On failure out is empty, which never equals a 64-digit signature. */
+	out[0] = '\0';
+	if (sig_hmac_raw(key, keylen, msg, len, raw) != 0)
+		return;
+	for (size_t i = 0; i < SIG_RAW_LEN; i++) {
+		out[2 * i] = digits[raw[i] >> 4];
+		out[2 * i + 1] = digits[raw[i] & 0xf];
+	}
+	out[SIG_HEX_LEN] = '\0';
+	OPENSSL_cleanse(raw, sizeof raw);
+}
+
+/* Compares two buffers of known lengths without leaking their content. */
+static int
+sig_equal_len(const void *a, size_t alen, const void *b, size_t blen)
+{
+	if (alen != blen)
+		return 0;
+	return CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+int
+sig_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return 0;
+	return sig_equal_len(a, strlen(a), b, strlen(b));
+}
+
+/* Returns the lowercase form of an ASCII hex digit, or 0 if c is not one. */
+static char
+sig_hex_lower(char c)
+{
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+		return c;
+	if (c >= 'A' && c <= 'F')
+		return (char)(c - 'A' + 'a');
+	return 0;
+}
+
+int
+sig_check_hex(const char *const *secrets, const char *prefix,
+    const char *header, const void *body, size_t len)
+{
+	char got[SIG_HEX_LEN + 1], want[SIG_HEX_LEN + 1];
+	size_t plen;
+	int ok = 0;
+
+	if (secrets == NULL || header == NULL)
+		return -1;
+	plen = prefix == NULL ? 0 : strlen(prefix);
+	if (strncmp(header, prefix == NULL ? "" : prefix, plen) != 0)
+		return -1;
+	header += plen;
+	if (strlen(header) != SIG_HEX_LEN)
+		return -1;
+	for (size_t i = 0; i < SIG_HEX_LEN; i++) {
+		if ((got[i] = sig_hex_lower(header[i])) == 0)
+			return -1;
+	}
+	got[SIG_HEX_LEN] = '\0';
+
+	/* Try every secret, without stopping at the first match. */
+	for (size_t i = 0; secrets[i] != NULL; i++) {
+		if (*secrets[i] == '\0')
+			continue;
+		sig_hmac_hex(secrets[i], strlen(secrets[i]), body, len, want);
+		ok |= sig_equal_len(got, strlen(got), want, strlen(want));
+	}
+	OPENSSL_cleanse(want, sizeof want);
+	return ok ? 0 : -1;
+}
+
+int
+sig_check_token(const char *const *secrets, const char *token)
+{
+	int ok = 0;
+
+	if (secrets == NULL || token == NULL)
+		return -1;
+	for (size_t i = 0; secrets[i] != NULL; i++) {
+		if (*secrets[i] == '\0')
+			continue;
+		ok |= sig_equal(secrets[i], token);
+	}
+	return ok ? 0 : -1;
+}
+
+/* Returns 1 if c is in the standard base64 alphabet (padding excluded). */
+static int
+sig_b64_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/* Returns the size of the buffer sig_b64_decode needs for text. */
+static size_t
+sig_b64_size(const char *text)
+{
+	return strlen(text) / 4 * 3 + 1;
+}
+
+/*
+ * Decodes strict base64 text into out (of sig_b64_size(text) bytes) and
+ * sets *outlen. EVP_DecodeBlock is lenient (it skips surrounding
+ * whitespace, takes '=' anywhere in the last group and counts padding into
+ * its result), so the text is checked first: whole groups of four, alphabet
+ * characters, and at most two '=' at the very end. Returns 0, or -1 for
+ * invalid or empty text.
+ */
+static int
+sig_b64_decode(const char *text, unsigned char *out, size_t *outlen)
+{
+	size_t n = strlen(text), pad = 0;
+	int r;
+
+	if (n == 0 || n % 4 != 0 || n > INT_MAX)
+		return -1;
+	if (text[n - 1] == '=')
+		pad = text[n - 2] == '=' ? 2 : 1;
+	for (size_t i = 0; i < n - pad; i++) {
+		if (!sig_b64_char(text[i]))
+			return -1;
+	}
+	r = EVP_DecodeBlock(out, (const unsigned char *)text, (int)n);
+	if (r < 0 || (size_t)r != n / 4 * 3)
+		return -1;
+	*outlen = (size_t)r - pad;
+	return 0;
+}
+
+/* Parses a decimal timestamp made only of digits; returns 0 or -1. */
+static int
+sig_parse_timestamp(const char *s, intmax_t *out)
+{
+	intmax_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (INTMAX_MAX - (*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Returns 1 if ts is within SIG_STD_TOLERANCE seconds of now. */
+static int
+sig_timestamp_fresh(intmax_t ts, time_t now)
+{
+	intmax_t n = (intmax_t)now;
+
+	/*
+	 * Only values known to be at least 0 lose the tolerance, so nothing
+	 * overflows whatever now is: ts >= 0, and n > ts in the second case.
+	 */
+	if (ts >= n)
+		return ts - SIG_STD_TOLERANCE <= n;
+	return n - SIG_STD_TOLERANCE <= ts;
+}
+
+/*
+ * Compares every "v1," entry of a space-separated signature header with
+ * want (base64 text of SIG_B64_LEN characters). Entries of other versions
+ * are ignored. Returns 1 on a match; *seen is set when a v1 entry exists.
+ */
+static int
+sig_std_match(const char *header, const char *want, int *seen)
+{
+	size_t vlen = strlen(SIG_STD_VERSION), elen;
+	int ok = 0;
+
+	while (*header != '\0') {
+		if (*header == ' ') {
+			header++;
+			continue;
+		}
+		elen = strcspn(header, " ");
+		if (elen > vlen &&
+		    strncmp(header, SIG_STD_VERSION, vlen) == 0) {
+			*seen = 1;
+			ok |= sig_equal_len(header + vlen, elen - vlen, want,
+			    SIG_B64_LEN);
+		}
+		header += elen;
+	}
+	return ok;
+}
+
+int
+sig_check_standard(const char *const *secrets, const char *id,
+    const char *timestamp, const char *header, const void *body, size_t len,
+    time_t now, const char **cause)
+{
+	const char *why = NULL;
+	unsigned char raw[SIG_RAW_LEN], want[SIG_B64_LEN + 1];
+	unsigned char *msg = NULL, *key;
+	size_t idlen, tslen, msglen, keysize, keylen, wlen = strlen(SIG_WHSEC);
+	intmax_t ts;
+	int ok = 0, seen = 0, nwhsec = 0, nkeys = 0;
+
+	if (secrets == NULL) {
+		why = "no whsec_ secret configured";
+		goto out;
+	}
+	if (id == NULL || *id == '\0') {
+		why = "missing webhook id";
+		goto out;
+	}
+	if (timestamp == NULL) {
+		why = "missing webhook timestamp";
+		goto out;
+	}
+	if (header == NULL) {
+		why = "missing webhook signature";
+		goto out;
+	}
+	if (sig_parse_timestamp(timestamp, &ts) != 0) {
+		why = "malformed timestamp";
+		goto out;
+	}
+	if (!sig_timestamp_fresh(ts, now)) {
+		why = "stale timestamp";
+		goto out;
+	}
+
+	/* The signed content is exactly "ID.TIMESTAMP.BODY". */
+	idlen = strlen(id);
+	tslen = strlen(timestamp);
+	if (len > SIZE_MAX - idlen - tslen - 2) {
+		why = "body too large";
+		goto out;
+	}
+	msglen = idlen + 1 + tslen + 1 + len;
+	msg = xmalloc(msglen);
+	memcpy(msg, id, idlen);
+	msg[idlen] = '.';
+	memcpy(msg + idlen + 1, timestamp, tslen);
+	msg[idlen + 1 + tslen] = '.';
+	if (len != 0)
+		memcpy(msg + idlen + tslen + 2, body, len);
+
+	for (size_t i = 0; secrets[i] != NULL; i++) {
+		if (strncmp(secrets[i], SIG_WHSEC, wlen) != 0)
+			continue;
+		nwhsec++;
+		keysize = sig_b64_size(secrets[i] + wlen);
+		key = xmalloc(keysize);
+		if (sig_b64_decode(secrets[i] + wlen, key, &keylen) == 0) {
+			nkeys++;
+			if (sig_hmac_raw(key, keylen, msg, msglen, raw) == 0 &&
+			    EVP_EncodeBlock(want, raw, SIG_RAW_LEN) ==
+			    SIG_B64_LEN)
+				ok |= sig_std_match(header, (const char *)want,
+				    &seen);
+		}
+		OPENSSL_cleanse(key, keysize);
+		free(key);
+	}
+	OPENSSL_cleanse(raw, sizeof raw);
+	OPENSSL_cleanse(want, sizeof want);
+
+	if (nwhsec == 0)
+		why = "no whsec_ secret configured";
+	else if (nkeys == 0)
+		why = "invalid whsec_ secret";
+	else if (!seen)
+		why = "no v1 signature";
+	else if (!ok)
+		why = "bad signature";
+
+out:
+	free(msg);
+	if (cause != NULL)
+		*cause = why;
+	return why == NULL ? 0 : -1;
+}

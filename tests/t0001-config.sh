@@ -1,0 +1,91 @@
+#!/bin/sh
+# turnout check-config: like nginx -t, every problem with file:line, exit 0 or 2.
+
+test_description='check-config and the config file'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-daemon.sh"
+
+test_expect_success 'a good config passes with exit 0' '
+	write_config &&
+	turnout check-config -c turnout.conf >out 2>err &&
+	test_grep "turnout.conf: ok, 1 app" out &&
+	test_must_be_empty err
+'
+
+test_expect_success 'TURNOUT_CONFIG names the config when -c is absent' '
+	TURNOUT_CONFIG=$PWD/turnout.conf turnout check-config >out &&
+	test_grep "ok, 1 app" out
+'
+
+test_expect_success 'a missing config file is exit 2 with a hint' '
+	test_expect_code 2 turnout check-config -c nowhere.conf 2>err &&
+	test_grep "nowhere.conf: error: cannot read config" err &&
+	test_grep "TURNOUT_CONFIG" err
+'
+
+test_expect_success 'unknown key, bad port, equal ports: each reported with file:line' '
+	write_config "colour = blue" &&
+	sed -i "s/^blue_port = 18081/blue_port = 99999/" turnout.conf &&
+	test_expect_code 2 turnout check-config -c turnout.conf 2>err &&
+	n=$(grep -n "^colour" turnout.conf | cut -d: -f1) &&
+	test_grep "turnout.conf:$n: error: unknown key .colour." err &&
+	p=$(grep -n "^blue_port" turnout.conf | cut -d: -f1) &&
+	test_grep "turnout.conf:$p: error: .blue_port. must be a whole number from 1 to 65535" err &&
+	test_grep "    blue_port = 99999" err &&
+	test_grep "2 errors" err
+'
+
+test_expect_success 'equal ports are an error naming the app section' '
+	write_config &&
+	sed -i "s/^green_port = 18082/green_port = 18081/" turnout.conf &&
+	test_expect_code 2 turnout check-config -c turnout.conf 2>err &&
+	s=$(grep -n "^\[app" turnout.conf | cut -d: -f1) &&
+	test_grep "turnout.conf:$s: error: app .demo.: blue_port and green_port must differ" err
+'
+
+test_expect_success 'a missing secret and a missing start command are errors' '
+	write_config &&
+	sed -i "/^secret_file/d; /^start/d" turnout.conf &&
+	test_expect_code 2 turnout check-config -c turnout.conf 2>err &&
+	test_grep "has no secret" err &&
+	test_grep "has no .start. command" err
+'
+
+test_expect_success 'a secret file others can read is a warning, not an error' '
+	write_config &&
+	chmod 644 demo.secret &&
+	turnout check-config -c turnout.conf >out 2>err &&
+	test_grep "warning: .*demo.secret. is readable by other users" err &&
+	test_grep "ok, 1 app (see the warnings above)" out &&
+	! grep -F "Secret to Everybody" err
+'
+
+test_expect_success 'serve refuses a bad config with exit 2 and starts nothing' '
+	write_config "colour = blue" &&
+	test_expect_code 2 turnout serve -c turnout.conf 2>err &&
+	test_grep "unknown key" err &&
+	test_path_is_missing state
+'
+
+test_expect_success 'an unknown subcommand or argument is a usage error (exit 2)' '
+	test_expect_code 2 turnout frobnicate 2>err &&
+	test_grep "unknown command .frobnicate." err &&
+	test_expect_code 2 turnout check-config --bogus 2>err &&
+	test_grep "unknown argument" err
+'
+
+test_expect_success 'version prints the package version' '
+	turnout version >out &&
+	test_grep "^turnout [0-9][0-9.]*$" out
+'
+
+test_expect_success 'state_dir is created with mode 0700' '
+	write_config &&
+	start_turnout &&
+	test "$(stat -c %a state)" = 700 &&
+	test_path_is_file state/turnout.db &&
+	test "$(db "PRAGMA journal_mode")" = wal &&
+	test "$(db "PRAGMA user_version")" -ge 1
+'
+
+test_done
