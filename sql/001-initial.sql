@@ -1,12 +1,17 @@
 -- turnout schema, version 1. Times are milliseconds since the epoch (UTC).
 
--- One row per configured app: what the proxy serves now.
+-- One row per configured app: what the proxy serves now, and what each
+-- color was last started with (the idle one is what rollback goes back to).
 CREATE TABLE apps (
 	name TEXT PRIMARY KEY,
 	active_color TEXT CHECK (active_color IN ('blue', 'green')),
 	live_commit TEXT,
 	live_deployment INTEGER,
-	since INTEGER
+	since INTEGER,
+	blue_commit TEXT,
+	blue_release TEXT,
+	green_commit TEXT,
+	green_release TEXT
 );
 
 -- Every deployment ever asked for, by webhook, API, CLI or rollback.

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -114,6 +115,8 @@ struct loader {
 	int section_line;	/* line of the last "[...]" header read */
 	int section_start;	/* header line of the section being filled */
 	int world_readable;	/* the config file itself is readable by others */
+	int continued;		/* the line being handled is an indented continuation */
+	const struct key *last_key;	/* the key set by the previous line */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -149,6 +152,24 @@ loader_read(char *str, int num, void *stream)
 	if (fgets(str, num, ld->file) == NULL)
 		return NULL;
 	ld->line++;
+	/*
+	 * libinih reads at most num - 1 characters of a line (200 in Debian's
+	 * build). Say so instead of letting the rest parse as a line of its own.
+	 */
+	n = strlen(str);
+	if (n > 0 && str[n - 1] != '\n' && !feof(ld->file)) {
+		int c;
+
+		while ((c = fgetc(ld->file)) != EOF && c != '\n')
+			;
+		snprintf(ld->text, sizeof ld->text, "%.60s...", str);
+		loader_error(ld, ld->line, "line is longer than %d characters; continue it on"
+		    " indented lines, which are joined with a space", num - 2);
+		str[0] = '\0';
+		return str;
+	}
+	/* An indented line continues the value above it (libinih's multiline). */
+	ld->continued = (str[0] == ' ' || str[0] == '\t') && str[strspn(str, " \t\r\n")] != '\0';
 	/*
 	 * Debian's libinih does not report empty sections to the handler, so
 	 * note where each header stands to name it in errors.
@@ -527,6 +548,7 @@ loader_handler(void *user, const char *section, const char *name, const char *va
 	if (ld->section == NULL || strcmp(section, ld->section) != 0 ||
 	    ld->section_line != ld->section_start) {
 		ld->section_start = ld->section_line;
+		ld->last_key = NULL;
 		free(ld->section);
 		ld->section = xstrdup(section);
 		if (*section != '\0')
@@ -556,6 +578,19 @@ loader_handler(void *user, const char *section, const char *name, const char *va
 		loader_error(ld, ld->line, "unknown key '%s'", name);
 		return 1;
 	}
+	if (ld->continued && ld->last_key == &keys[i]) {
+		char **field = (char **)((char *)base + keys[i].offset);
+
+		if ((keys[i].type == K_STRING || keys[i].type == K_COMMAND) && *field != NULL) {
+			char *joined = xasprintf("%s %s", *field, value);
+
+			free(*field);
+			*field = joined;
+		} else
+			loader_error(ld, ld->line, "'%s' cannot continue on another line", name);
+		return 1;
+	}
+	ld->last_key = &keys[i];
 	if (ld->seen & (UINT64_C(1) << i)) {
 		loader_error(ld, ld->line, "'%s' is set twice in this section", name);
 		return 1;
@@ -618,10 +653,22 @@ conf_load(const char *path, FILE *report, int *nerrors, int *nwarnings)
 	ld.report = report;
 	ld.cfg = xcalloc(1, sizeof *ld.cfg);
 	ld.cfg->path = xstrdup(path);
+	/*
+	 * Relative paths in the file are taken from its directory, made
+	 * absolute: commands run in release dirs, far from here.
+	 */
 	slash = strrchr(path, '/');
-	ld.dir = slash == NULL ? xstrdup(".") : xstrndup(path, (size_t)(slash - path));
-	if (slash == path)
-		ld.dir[0] = '\0';
+	ld.dir = slash == NULL ? xstrdup("") : xstrndup(path, (size_t)(slash - path));
+	if (path[0] != '/') {
+		char cwd[4096];
+
+		if (getcwd(cwd, sizeof cwd) != NULL) {
+			char *abs = ld.dir[0] != '\0' ? xasprintf("%s/%s", cwd, ld.dir) : xstrdup(cwd);
+
+			free(ld.dir);
+			ld.dir = abs;
+		}
+	}
 	loader_defaults(&ld, server_keys, &ld.cfg->server);
 
 	ld.file = fopen(path, "r");

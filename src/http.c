@@ -11,10 +11,12 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "api.h"
 #include "embed.h"
 #include "hook.h"
 #include "http.h"
 #include "log.h"
+#include "reply.h"
 #include "xmalloc.h"
 #include "banned.h"
 
@@ -26,6 +28,7 @@
 struct http {
 	const struct config *cfg;
 	struct store *store;
+	struct api api;
 	struct MHD_Daemon *daemon;
 	int port;
 };
@@ -33,6 +36,7 @@ struct http {
 /* Per-request state, from the first call of the handler to completion. */
 struct request {
 	const struct app_config *app;	/* for /hooks/APP */
+	int is_api;			/* for /api/... */
 	char *body;
 	size_t len;
 	size_t cap;
@@ -40,48 +44,6 @@ struct request {
 	int too_large;			/* the body went past max_body while streaming */
 	size_t discarded;		/* bytes dropped since then */
 };
-
-/* Queues a response with the given body; takes ownership of text. */
-static enum MHD_Result
-http_reply(struct MHD_Connection *c, unsigned int status, const char *type,
-    char *text, size_t len)
-{
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-
-	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-/* Queues a JSON response; steals obj. */
-static enum MHD_Result
-http_json(struct MHD_Connection *c, unsigned int status, json_t *obj)
-{
-	char *text = json_dumps(obj, JSON_COMPACT);
-	size_t len;
-
-	json_decref(obj);
-	if (text == NULL)
-		return MHD_NO;
-	len = strlen(text);
-	text = xrealloc(text, len + 2);
-	text[len++] = '\n';
-	return http_reply(c, status, "application/json", text, len);
-}
-
-/* Queues {"error": message}. */
-static enum MHD_Result
-http_error(struct MHD_Connection *c, unsigned int status, const char *message)
-{
-	return http_json(c, status, json_pack("{ss}", "error", message));
-}
 
 /* hook_header_fn over a libmicrohttpd connection. */
 static const char *
@@ -106,19 +68,19 @@ http_hook(struct http *h, struct MHD_Connection *c, struct request *req)
 	switch (res.verdict) {
 	case HOOK_UNAUTHORIZED:
 		log_warn("hook '%s': refused (%s)", app->name, res.reason);
-		ret = http_error(c, MHD_HTTP_UNAUTHORIZED, res.reason);
+		ret = reply_error(c, MHD_HTTP_UNAUTHORIZED, res.reason);
 		break;
 	case HOOK_BAD_REQUEST:
 		log_warn("hook '%s': bad request from %s (%s)", app->name, res.sender, res.reason);
-		ret = http_error(c, MHD_HTTP_BAD_REQUEST, res.reason);
+		ret = reply_error(c, MHD_HTTP_BAD_REQUEST, res.reason);
 		break;
 	case HOOK_PING:
 		log_info("hook '%s': ping from %s", app->name, res.sender);
-		ret = http_json(c, MHD_HTTP_OK, json_pack("{sb}", "pong", 1));
+		ret = reply_json(c, MHD_HTTP_OK, json_pack("{sb}", "pong", 1));
 		break;
 	case HOOK_IGNORED:
 		log_info("hook '%s': ignored %s delivery (%s)", app->name, res.sender, res.reason);
-		ret = http_json(c, MHD_HTTP_OK, json_pack("{ss}", "ignored", res.reason));
+		ret = reply_json(c, MHD_HTTP_OK, json_pack("{ss}", "ignored", res.reason));
 		break;
 	case HOOK_PUSH:
 	default:
@@ -138,19 +100,21 @@ http_hook(struct http *h, struct MHD_Connection *c, struct request *req)
 			snprintf(url, sizeof url, "/api/deployments/%lld", (long long)id);
 			log_info("hook '%s': %s push of %.12s queued as deployment %lld",
 			    app->name, res.sender, res.push.after, (long long)id);
-			ret = http_json(c, MHD_HTTP_ACCEPTED, json_pack("{sIssss}",
+			if (h->api.queued != NULL)
+				h->api.queued(h->api.queued_ctx, app->name);
+			ret = reply_json(c, MHD_HTTP_ACCEPTED, json_pack("{sIssss}",
 			    "deployment", (json_int_t)id, "status", "queued", "url", url));
 			break;
 		}
 		case STORE_DUPLICATE:
 			log_info("hook '%s': delivery already queued as deployment %lld",
 			    app->name, (long long)id);
-			ret = http_json(c, MHD_HTTP_OK, json_pack("{sI}", "duplicate", (json_int_t)id));
+			ret = reply_json(c, MHD_HTTP_OK, json_pack("{sI}", "duplicate", (json_int_t)id));
 			break;
 		case STORE_FAILED:
 		default:
 			log_error("hook '%s': cannot store the deployment: %s", app->name, cause);
-			ret = http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			ret = reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "cannot store the deployment; the delivery was not accepted, retry it");
 			free(cause);
 			break;
@@ -191,11 +155,14 @@ http_asset(struct MHD_Connection *c, const char *name, const char *type)
 	enum MHD_Result ret;
 
 	if (f == NULL)
-		return http_error(c, MHD_HTTP_NOT_FOUND, "no such page");
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such page");
 	r = MHD_create_response_from_buffer(f->size, (void *)f->data, MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Content-Security-Policy",
+	    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -211,12 +178,12 @@ http_hook_start(struct http *h, struct MHD_Connection *c, const char *url,
 
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
 		req->answered = 1;
-		return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "webhooks must be POSTed");
+		return reply_not_allowed(c, "POST");
 	}
 	req->app = conf_app(h->cfg, name);
 	if (req->app == NULL) {
 		req->answered = 1;
-		return http_error(c, MHD_HTTP_NOT_FOUND, "no such app");
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such app");
 	}
 	/* Refuse a declared oversize body before a byte of it is read. */
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -224,7 +191,7 @@ http_hook_start(struct http *h, struct MHD_Connection *c, const char *url,
 		req->answered = 1;
 		log_warn("hook '%s': body of %s bytes refused (max_body %zu)", name, cl,
 		    h->cfg->server.max_body);
-		return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body is larger than max_body");
+		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body is larger than max_body");
 	}
 	return MHD_YES;
 }
@@ -244,6 +211,7 @@ http_access(void *cls, struct MHD_Connection *c, const char *url,
 		*con_cls = req;
 		if (strncmp(url, "/hooks/", 7) == 0)
 			return http_hook_start(h, c, url, method, req);
+		req->is_api = strncmp(url, "/api/", 5) == 0 || strcmp(url, "/metrics") == 0;
 		return MHD_YES;
 	}
 	if (req->answered) {
@@ -252,8 +220,15 @@ http_access(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
+		if (req->is_api) {
+			/* API bodies are small JSON objects. */
+			if (request_append(req, upload_data, *upload_data_size, API_MAX_BODY) != 0)
+				req->too_large = 1;
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
 		if (req->app == NULL) {
-			*upload_data_size = 0;	/* no other route takes a body yet */
+			*upload_data_size = 0;	/* no other route takes a body */
 			return MHD_YES;
 		}
 		/*
@@ -282,24 +257,33 @@ http_access(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (req->is_api) {
+		if (req->too_large)
+			return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body is too large");
+		return api_handle(&h->api, c, method, url, req->body, req->len);
+	}
 	if (req->too_large) {
 		log_warn("hook '%s': streamed body over max_body (%zu) refused", req->app->name,
 		    h->cfg->server.max_body);
-		return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body is larger than max_body");
+		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body is larger than max_body");
 	}
 	if (req->app != NULL)
 		return http_hook(h, c, req);
 	if (strcmp(url, "/healthz") == 0 && is_get) {
 		if (store_ping(h->store) != 0)
-			return http_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+			return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
 			    xstrdup("database unavailable\n"), 21);
-		return http_reply(c, MHD_HTTP_OK, "text/plain", xstrdup("ok\n"), 3);
+		return reply_text(c, MHD_HTTP_OK, "text/plain", xstrdup("ok\n"), 3);
 	}
 	if (strcmp(url, "/") == 0 && is_get)
 		return http_asset(c, "index.html", "text/html; charset=utf-8");
+	if (strcmp(url, "/app.js") == 0 && is_get)
+		return http_asset(c, "app.js", "text/javascript; charset=utf-8");
+	if (strcmp(url, "/style.css") == 0 && is_get)
+		return http_asset(c, "style.css", "text/css; charset=utf-8");
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/") == 0)
-		return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-	return http_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+		return reply_not_allowed(c, "GET, HEAD");
+	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
 }
 
 /* Frees the per-request state once libmicrohttpd is done with it. */
@@ -364,7 +348,8 @@ http_bind(const char *host, int port, char **cause)
 }
 
 struct http *
-http_start(const struct config *cfg, struct store *st, char **cause)
+http_start(const struct config *cfg, struct store *st, api_queued_fn queued, void *ctx,
+    char **cause)
 {
 	struct http *h = xcalloc(1, sizeof *h);
 	const union MHD_DaemonInfo *info;
@@ -372,6 +357,11 @@ http_start(const struct config *cfg, struct store *st, char **cause)
 
 	h->cfg = cfg;
 	h->store = st;
+	h->api.cfg = cfg;
+	h->api.st = st;
+	h->api.queued = queued;
+	h->api.queued_ctx = ctx;
+	h->api.sessions = session_new();
 	fd = http_bind(cfg->server.listen_host, cfg->server.listen_port, cause);
 	if (fd < 0) {
 		free(h);
@@ -409,5 +399,6 @@ http_stop(struct http *h)
 	if (h == NULL)
 		return;
 	MHD_stop_daemon(h->daemon);
+	session_free(h->api.sessions);
 	free(h);
 }

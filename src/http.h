@@ -5,6 +5,7 @@
 #ifndef TURNOUT_HTTP_H
 #define TURNOUT_HTTP_H
 
+#include "api.h"
 #include "conf.h"
 #include "store.h"
 
@@ -12,10 +13,12 @@ struct http;
 
 /*
  * Binds cfg->server.listen and starts serving in libmicrohttpd's own
- * threads. cfg and st are borrowed and must outlive the server. Returns
- * NULL and sets *cause (new string) on failure.
+ * threads. cfg and st are borrowed and must outlive the server. queued
+ * (may be NULL) is called with ctx after each deployment is queued.
+ * Returns NULL and sets *cause (new string) on failure.
  */
-struct http *http_start(const struct config *cfg, struct store *st, char **cause);
+struct http *http_start(const struct config *cfg, struct store *st, api_queued_fn queued,
+    void *ctx, char **cause);
 
 /* Returns the port actually bound (useful with "listen = 127.0.0.1:0"). */
 int http_port(const struct http *h);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
 #include "conf.h"
 #include "log.h"
 #include "serve.h"
@@ -23,10 +24,13 @@ static int cmd_serve(int, char **);
 static int cmd_check_config(int, char **);
 static int cmd_version(int, char **);
 static int cmd_help(int, char **);
+static int cmd_client(int, char **);
 
 static const struct cmd cmds[] = {
 	{ "serve", cmd_serve, "serve [-c FILE]            run the daemon in the foreground" },
 	{ "check-config", cmd_check_config, "check-config [-c FILE]     validate the config, print problems" },
+	{ "deploy", cmd_client, "deploy APP [COMMIT] [--wait]  queue a deployment (branch head if no commit)" },
+	{ "rollback", cmd_client, "rollback APP [--wait]      send traffic back to the previous color" },
 	{ "version", cmd_version, "version                    print the version" },
 	{ "help", cmd_help, "help                       show this list" },
 };
@@ -108,6 +112,25 @@ cmd_check_config(int argc, char **argv)
 		return EXIT_USAGE;
 	conf_free(cfg);
 	return EXIT_OK;
+}
+
+/* deploy / rollback: talk to the daemon; -c FILE may come anywhere. */
+static int
+cmd_client(int argc, char **argv)
+{
+	const char *path = getenv("TURNOUT_CONFIG");
+	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
+	int n = 0, rc;
+
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else
+			rest[n++] = argv[i];
+	}
+	rc = client_main(path != NULL && *path != '\0' ? path : CONF_DEFAULT_PATH, n, rest);
+	free(rest);
+	return rc;
 }
 
 static int

@@ -13,8 +13,11 @@
 
 #include "http.h"
 #include "log.h"
+#include "pipeline.h"
+#include "probe.h"
 #include "serve.h"
 #include "store.h"
+#include "worker.h"
 #include "xmalloc.h"
 #include "banned.h"
 
@@ -63,6 +66,13 @@ serve_state_dir(const char *dir)
 	return 0;
 }
 
+/* api_queued_fn: wakes the app's worker. */
+static void
+serve_queued(void *ctx, const char *app)
+{
+	workers_notify(ctx, app);
+}
+
 int
 serve_run(const struct config *cfg)
 {
@@ -70,7 +80,8 @@ serve_run(const struct config *cfg)
 	struct http *http = NULL;
 	sigset_t set;
 	char *cause = NULL, *dbpath;
-	int sig, status = 1;
+	struct workers *workers = NULL;
+	int sig, status = 1, rc;
 
 	log_set_level((enum log_level)cfg->server.log_level);
 	/*
@@ -93,7 +104,16 @@ serve_run(const struct config *cfg)
 		free(dbpath);
 		return 1;
 	}
-	http = http_start(cfg, store, &cause);
+	/* Recovery: nothing can still be running; the proxy says what is live. */
+	rc = store_recover(store);
+	if (rc > 0)
+		log_warn("%d deployment%s left running by the last run marked interrupted",
+		    rc, rc == 1 ? "" : "s");
+	for (size_t i = 0; i < cfg->napps; i++)
+		pipeline_reconcile(cfg->apps[i], store);
+	probe_global_init();
+	workers = workers_start(cfg, store);
+	http = http_start(cfg, store, serve_queued, workers, &cause);
 	if (http == NULL) {
 		log_error("%s", cause);
 		free(cause);
@@ -114,7 +134,9 @@ serve_run(const struct config *cfg)
 #endif
 	status = 0;
 out:
+	/* No new work in, then the workers stop (a running step is killed). */
 	http_stop(http);
+	workers_stop(workers);
 	store_close(store);
 	free(dbpath);
 	return status;

@@ -58,4 +58,144 @@ enum store_enqueue store_enqueue(struct store *st, const struct store_request *r
 /* Returns how many deployments exist (all apps, all states); -1 on error. */
 int64_t store_count_deployments(struct store *st);
 
+/* One deployment row; every string is owned and freed by store_deployment_release. */
+struct store_deployment {
+	int64_t id;
+	char *app;
+	char *kind;
+	char *status;
+	char *commit;		/* NULL until fetch resolves the branch head */
+	char *ref;
+	char *sender;
+	char *author;
+	char *message;
+	char *color;		/* the color it was deployed to, or NULL */
+	char *error;
+	int64_t created_at;
+	int64_t started_at;	/* 0: not yet */
+	int64_t finished_at;
+	int bad;		/* its commit is marked as a bad release */
+};
+void store_deployment_release(struct store_deployment *d);
+
+/* Reads deployment id into *d. Returns 0, 1 when there is none, -1 on error. */
+int store_get_deployment(struct store *st, int64_t id, struct store_deployment *d);
+
+/* What an app serves; index 0 is blue, 1 is green. Strings owned, may be NULL. */
+struct store_app {
+	char *active_color;
+	char *live_commit;
+	int64_t live_deployment;
+	int64_t since;
+	char *commit[2];	/* what each color was last started with */
+	char *release[2];	/* and from which release dir */
+};
+void store_app_release(struct store_app *a);
+
+/* Makes sure the app has a row. */
+int store_app_ensure(struct store *st, const char *app);
+/* Reads the app's row; returns 0, or -1 (also when there is none). */
+int store_get_app(struct store *st, const char *app, struct store_app *a);
+/* Records that color now runs commit from release (after a start). */
+int store_set_color(struct store *st, const char *app, const char *color,
+    const char *commit, const char *release);
+/* Records that the proxy now sends app's traffic to color. */
+int store_set_live(struct store *st, const char *app, const char *color,
+    const char *commit, int64_t deployment);
+
+/*
+ * At start: every deployment left 'running' becomes 'interrupted'.
+ * Returns how many, or -1.
+ */
+int store_recover(struct store *st);
+
+/*
+ * Takes the newest queued deployment of app and marks it running; older
+ * queued ones end 'superseded'. Returns 1 with *d filled, 0 when nothing
+ * waits, -1 on error.
+ */
+int store_claim(struct store *st, const char *app, struct store_deployment *d);
+
+/* Sets the commit a deployment resolved (deploy of the branch head). */
+int store_set_commit(struct store *st, int64_t id, const char *commit);
+/* Ends a deployment with status and (NULL or) an error; color may be NULL. */
+int store_finish(struct store *st, int64_t id, const char *status,
+    const char *color, const char *error);
+
+/* Returns 1 when a cancel was asked for the deployment, else 0. */
+int store_cancel_requested(struct store *st, int64_t id);
+/*
+ * Asks to cancel: a queued deployment ends 'cancelled' at once; a running
+ * one is flagged for its worker. Returns 0, 1 when it is neither queued
+ * nor running, 2 when there is no such deployment, -1 on error.
+ */
+int store_request_cancel(struct store *st, int64_t id);
+
+/* Starts a step; returns its id, or -1. */
+int64_t store_step_begin(struct store *st, int64_t deployment, const char *name);
+/* Ends a step with status (succeeded, failed, ...) and a detail or NULL. */
+int store_step_end(struct store *st, int64_t step, const char *status, const char *detail);
+
+/* One line of a deployment's log. */
+struct store_line {
+	int64_t ts;
+	const char *stream;	/* out, err, turnout */
+	const char *text;
+};
+/* Appends lines in one transaction (one fsync for many lines). */
+int store_log(struct store *st, int64_t deployment, const struct store_line *lines, size_t n);
+
+/* Marks a commit as a bad release of app, with the reason. */
+int store_mark_bad(struct store *st, const char *app, const char *commit,
+    int64_t deployment, const char *reason);
+/* Returns 1 when the commit is marked bad for app, else 0. */
+int store_is_bad(struct store *st, const char *app, const char *commit);
+/*
+ * Finds the commit of the newest succeeded deployment of app that is not a
+ * bad release and differs from except. Returns a new string or NULL.
+ */
+char *store_last_good_commit(struct store *st, const char *app, const char *except);
+
+/* One step of a deployment; strings owned. */
+struct store_step {
+	char *name;
+	char *status;
+	char *detail;
+	int64_t started_at;
+	int64_t finished_at;	/* 0: still running */
+};
+/* Reads a deployment's steps in order into a new array; returns the count or -1. */
+int store_get_steps(struct store *st, int64_t id, struct store_step **steps);
+void store_steps_free(struct store_step *steps, int n);
+
+/* How many deployments of app wait, and which one runs (0: none). */
+int store_app_queue(struct store *st, const char *app, int64_t *queued, int64_t *running);
+
+/*
+ * Reads up to limit deployments of app, newest first, with ids below
+ * before (0: from the newest). Returns the count (the array is new, freed
+ * with store_deployments_free) or -1.
+ */
+int store_list_deployments(struct store *st, const char *app, int64_t before, int limit,
+    struct store_deployment **list);
+void store_deployments_free(struct store_deployment *list, int n);
+
+/* One stored log line; text owned. */
+struct store_logline {
+	int64_t ts;
+	char stream[8];
+	char *text;
+};
+/*
+ * Reads up to limit log lines of a deployment, skipping the first offset.
+ * Returns the count (array new, freed with store_log_free) or -1.
+ */
+int store_get_log(struct store *st, int64_t id, int64_t offset, int limit,
+    struct store_logline **lines);
+void store_log_free(struct store_logline *lines, int n);
+
+/* Counts deployments of app by status, for /metrics: calls fn for each pair. */
+int store_count_by_status(struct store *st, void (*fn)(void *ctx, const char *app,
+    const char *status, int64_t n), void *ctx);
+
 #endif

@@ -43,14 +43,33 @@ stop_turnout () {
 	if test -n "${TURNOUT_PID:-}"
 	then
 		kill -TERM "$TURNOUT_PID" 2>/dev/null
+		# Give it 10 s to finish cleanly, then make sure it is gone.
+		i=0
+		# (an exited child stays a zombie until `wait`: that counts as gone)
+		while test $i -lt 100 && kill -0 "$TURNOUT_PID" 2>/dev/null &&
+			! grep -q "^State:.*Z" "/proc/$TURNOUT_PID/status" 2>/dev/null
+		do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$TURNOUT_PID" 2>/dev/null
 		wait "$TURNOUT_PID" 2>/dev/null
+		rc=$?
 		TURNOUT_PID=
+		# A clean stop exits 0; anything else (a sanitizer's report, a
+		# crash, a hang) fails the test that stopped it.
+		if test $rc != 0
+		then
+			echo "turnout exited with $rc on SIGTERM:" >&2
+			tail -n 40 turnout.log >&2
+			return 1
+		fi
 	fi
 	return 0
 }
 
 start_turnout () {
-	: >turnout.log &&
+	: >turnout.log || return 1
 	turnout serve -c turnout.conf >>turnout.log 2>&1 &
 	TURNOUT_PID=$!
 	test_atexit stop_turnout

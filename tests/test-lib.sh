@@ -5,9 +5,9 @@
 #	#!/bin/sh
 #	. "$(dirname "$0")/test-lib.sh"
 #
-#	test_expect_success 'config check accepts a minimal file' '
-#		printf "[server]\nlisten = 127.0.0.1:0\n" >ok.ini &&
-#		turnout check-config ok.ini
+#	test_expect_success 'version prints the package version' '
+#		turnout version >out &&
+#		test_grep "^turnout [0-9]" out
 #	'
 #
 #	test_done
@@ -62,6 +62,7 @@ unset CDPATH
 # knows the sourced file itself.  A script elsewhere (t0000's helper scripts)
 # finds it through an exported TEST_DIRECTORY.
 _tl_libdir=
+# shellcheck disable=SC2128,SC3028 # bash only, and [0] is the one we want
 if test -n "${BASH_VERSION-}" && test -f "${BASH_SOURCE-}"; then
 	_tl_libdir=$(dirname "$BASH_SOURCE")
 elif test -f "$(dirname "$0")/test-lib.sh"; then
@@ -116,7 +117,7 @@ _tl_isset () {
 	esac
 }
 
-_tl_verbose= _tl_debug= _tl_keep= _tl_immediate= _tl_trace=
+_tl_verbose='' _tl_debug='' _tl_keep='' _tl_immediate='' _tl_trace=''
 _tl_isset "${TEST_VERBOSE-}" && _tl_verbose=t
 _tl_isset "${TEST_KEEP-}" && _tl_keep=t
 _tl_isset "${TEST_IMMEDIATE-}" && _tl_immediate=t
@@ -185,10 +186,9 @@ exec 5>&1 7>&2
 # --- state ------------------------------------------------------------------
 
 _tl_count=0 _tl_passed=0 _tl_failed=0 _tl_broken=0 _tl_fixed=0 _tl_skipped=0
-_tl_in_test= _tl_in_eval= _tl_done= _tl_bug= _tl_stopped=
+_tl_in_test='' _tl_in_eval='' _tl_done='' _tl_bug='' _tl_stopped=''
 _tl_wf_n=0 _tl_atexit_n=0 _tl_atexit_failed=
 _tl_prereqs=' ' _tl_prereqs_no=' '
-_tl_tab=$(printf '\t')
 
 # --- output -----------------------------------------------------------------
 
@@ -292,6 +292,7 @@ _tl_eval () {
 # test_when_finished and test_atexit record into the parent shell; in a
 # subshell they would silently do nothing.  Only bash can tell.
 _tl_check_subshell () {
+	# shellcheck disable=SC3028 # unset outside bash
 	if test -n "${BASH_SUBSHELL-}" && test "$BASH_SUBSHELL" != 0; then
 		echo "BUG in test script: $1 does nothing in a subshell" >&2
 		exit 1
@@ -345,7 +346,7 @@ test_atexit () {
 # cleanup cannot run it twice.
 _tl_run_atexit () {
 	test "$_tl_atexit_n" -gt 0 || return 0
-	cd "$TRASH_DIRECTORY" 2>/dev/null
+	cd "$TRASH_DIRECTORY" 2>/dev/null || true
 	while test "$_tl_atexit_n" -gt 0; do
 		eval "_tl_atexit_cmd=\$_tl_atexit_$_tl_atexit_n"
 		unset "_tl_atexit_$_tl_atexit_n"
@@ -439,7 +440,7 @@ test_lazy_prereq NOT_ROOT 'test "$(id -u)" != 0'
 # Parse [PREREQ] DESCRIPTION CODE; CODE "-" means read it from stdin.
 _tl_parse_args () {
 	case $# in
-	2) _tl_prereq= _tl_desc=$1 _tl_code=$2 ;;
+	2) _tl_prereq='' _tl_desc=$1 _tl_code=$2 ;;
 	3) _tl_prereq=$1 _tl_desc=$2 _tl_code=$3 ;;
 	*) BUG "usage: $_tl_func [PREREQ] 'description' 'code'" ;;
 	esac

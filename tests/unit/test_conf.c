@@ -292,6 +292,32 @@ test_syntax_error(void **state)
 	free(report);
 }
 
+static void
+test_long_line_and_continuation(void **state)
+{
+	struct config *cfg;
+	int errors;
+	char *longcmd = xmalloc(300);
+	char *text, *report;
+
+	memset(longcmd, 'x', 299);
+	longcmd[299] = '\0';
+	text = xasprintf(SERVER APP_HEAD APP_REST "build = %s\n", longcmd);
+	report = load(text, &cfg, &errors, NULL);
+	assert_null(cfg);
+	assert_int_equal(errors, 1);
+	assert_non_null(strstr(report, ":13: error: line is longer than"));
+	free(report);
+	free(text);
+	/* An indented line continues the command above it. */
+	report = load(SERVER APP_HEAD APP_REST "build = make\n    -j2\n\tall\n", &cfg, &errors, NULL);
+	assert_non_null(cfg);
+	assert_string_equal(conf_app(cfg, "baro")->build, "make -j2 all");
+	conf_free(cfg);
+	free(report);
+	free(longcmd);
+}
+
 int
 main(void)
 {
@@ -309,6 +335,7 @@ main(void)
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_long_line_and_continuation),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

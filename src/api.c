@@ -1,0 +1,548 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "log.h"
+#include "reply.h"
+#include "sig.h"
+#include "xmalloc.h"
+#include "banned.h"
+
+enum auth { AUTH_NONE, AUTH_BEARER, AUTH_SESSION, AUTH_SESSION_NO_CSRF };
+
+/*
+ * Who is asking: a bearer token (CLI, scripts), or a dashboard session
+ * cookie, which for a POST must come with its CSRF token: a cookie alone is
+ * sent by the browser for any site's form, a custom header is not.
+ */
+static enum auth
+api_auth(const struct api *api, struct MHD_Connection *c, int is_post)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, API_COOKIE);
+	const char *sent;
+	char csrf[SESSION_ID_LEN + 1];
+
+	if (api->cfg->server.token == NULL)
+		return AUTH_NONE;
+	if (h != NULL && strncmp(h, "Bearer ", 7) == 0 && sig_equal(h + 7, api->cfg->server.token))
+		return AUTH_BEARER;
+	if (cookie == NULL || api->sessions == NULL || session_check(api->sessions, cookie, csrf) != 0)
+		return AUTH_NONE;
+	sent = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+	if (is_post && (sent == NULL || !sig_equal(sent, csrf)))
+		return AUTH_SESSION_NO_CSRF;
+	return AUTH_SESSION;
+}
+
+/* POST /api/session {"token": ...}: the dashboard's login. */
+static enum MHD_Result
+api_login(const struct api *api, struct MHD_Connection *c, const char *body, size_t len)
+{
+	json_t *obj = body != NULL ? json_loadb(body, len, 0, NULL) : NULL;
+	const char *token = json_string_value(json_object_get(obj, "token"));
+	char id[SESSION_ID_LEN + 1], csrf[SESSION_ID_LEN + 1], *cookie;
+	enum MHD_Result ret;
+
+	if (token == NULL) {
+		json_decref(obj);
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "send {\"token\": \"...\"}");
+	}
+	if (api->cfg->server.token == NULL || !sig_equal(token, api->cfg->server.token)) {
+		json_decref(obj);
+		log_warn("api: dashboard login with a wrong token refused");
+		return reply_error(c, MHD_HTTP_UNAUTHORIZED, "wrong token");
+	}
+	json_decref(obj);
+	if (session_create(api->sessions, id, csrf) != 0)
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot make a session; retry");
+	cookie = xasprintf("%s=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d", API_COOKIE, id,
+	    SESSION_TTL_S);
+	ret = reply_json_header(c, MHD_HTTP_OK, json_pack("{ss}", "csrf", csrf), "Set-Cookie", cookie);
+	explicit_bzero(id, sizeof id);
+	free(cookie);
+	return ret;
+}
+
+/* /api/session: GET tells the page whether it is logged in, DELETE logs out. */
+static enum MHD_Result
+api_session(const struct api *api, struct MHD_Connection *c, const char *method)
+{
+	const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, API_COOKIE);
+	char csrf[SESSION_ID_LEN + 1];
+
+	if (strcmp(method, MHD_HTTP_METHOD_DELETE) == 0) {
+		session_delete(api->sessions, cookie);
+		return reply_json_header(c, MHD_HTTP_OK, json_pack("{sb}", "logged_out", 1), "Set-Cookie",
+		    API_COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+		return reply_not_allowed(c, "GET, POST, DELETE");
+	if (cookie == NULL || session_check(api->sessions, cookie, csrf) != 0)
+		return reply_json(c, MHD_HTTP_UNAUTHORIZED, json_pack("{sssb}", "error", "not logged in",
+		    "public_status", api->cfg->server.public_status));
+	return reply_json(c, MHD_HTTP_OK, json_pack("{ss}", "csrf", csrf));
+}
+
+/* Parses a deployment id: decimal digits only, 1 or more. Returns -1 if bad. */
+static int64_t
+parse_id(const char *s, size_t len)
+{
+	int64_t id = 0;
+
+	if (len == 0 || len > 18)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		id = id * 10 + (s[i] - '0');
+	}
+	return id > 0 ? id : -1;
+}
+
+/* Returns 1 for 4 to 64 hex digits. */
+static int
+is_commit(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 4 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static json_t *
+json_str_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+/* The JSON of a deployment, with its steps. */
+static json_t *
+deployment_json(const struct api *api, const struct store_deployment *d)
+{
+	struct store_step *steps;
+	int n = store_get_steps(api->st, d->id, &steps);
+	json_t *arr = json_array();
+	json_t *obj;
+	char url[64];
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{sssssosIsI}", "name", steps[i].name,
+		    "status", steps[i].status, "detail", json_str_or_null(steps[i].detail),
+		    "started_at", (json_int_t)steps[i].started_at,
+		    "finished_at", (json_int_t)steps[i].finished_at));
+	if (n > 0)
+		store_steps_free(steps, n);
+	snprintf(url, sizeof url, "/api/deployments/%lld", (long long)d->id);
+	obj = json_pack("{sIssssssso*so*so*so*so*so*so*sIsIsIsbsoss}",
+	    "id", (json_int_t)d->id, "app", d->app, "kind", d->kind, "status", d->status,
+	    "commit", json_str_or_null(d->commit), "ref", json_str_or_null(d->ref),
+	    "sender", json_str_or_null(d->sender), "author", json_str_or_null(d->author),
+	    "message", json_str_or_null(d->message), "color", json_str_or_null(d->color),
+	    "error", json_str_or_null(d->error),
+	    "created_at", (json_int_t)d->created_at, "started_at", (json_int_t)d->started_at,
+	    "finished_at", (json_int_t)d->finished_at, "bad_release", d->bad,
+	    "steps", arr, "url", url);
+	return obj;
+}
+
+/* Queues a deployment of app of the given kind and answers 202. */
+static enum MHD_Result
+api_queue(const struct api *api, struct MHD_Connection *c, const char *app,
+    const char *kind, const char *commit)
+{
+	struct store_request req;
+	int64_t id;
+	char *cause = NULL, url[64];
+
+	memset(&req, 0, sizeof req);
+	req.app = app;
+	req.kind = kind;
+	req.commit = commit;
+	req.sender = "api";
+	if (store_enqueue(api->st, &req, &id, &cause) != STORE_QUEUED) {
+		log_error("api: cannot queue a %s of '%s': %s", kind, app, cause);
+		free(cause);
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot store the deployment; retry");
+	}
+	log_info("api: %s of '%s'%s%.12s queued as deployment %lld", kind, app,
+	    commit != NULL ? " at " : "", commit != NULL ? commit : "", (long long)id);
+	if (api->queued != NULL)
+		api->queued(api->queued_ctx, app);
+	snprintf(url, sizeof url, "/api/deployments/%lld", (long long)id);
+	return reply_json(c, MHD_HTTP_ACCEPTED, json_pack("{sIssss}", "deployment", (json_int_t)id,
+	    "status", "queued", "url", url));
+}
+
+/* POST /api/apps/APP/deploy with an optional {"commit": "..."}. */
+static enum MHD_Result
+api_deploy(const struct api *api, struct MHD_Connection *c, const char *app,
+    const char *body, size_t len)
+{
+	json_t *obj = NULL, *v;
+	json_error_t err;
+	const char *commit = NULL;
+	char *lower = NULL, msg[300];
+	enum MHD_Result ret;
+
+	if (body != NULL && len > 0) {
+		obj = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+		if (obj == NULL || !json_is_object(obj)) {
+			snprintf(msg, sizeof msg, "body must be a JSON object%s%s",
+			    obj == NULL ? ": " : "", obj == NULL ? err.text : "");
+			json_decref(obj);
+			return reply_error(c, MHD_HTTP_BAD_REQUEST, msg);
+		}
+		v = json_object_get(obj, "commit");
+		if (json_object_size(obj) > (v != NULL ? 1u : 0u)) {
+			json_decref(obj);
+			return reply_error(c, MHD_HTTP_BAD_REQUEST, "the only field is \"commit\"");
+		}
+		if (v != NULL && !json_is_null(v)) {
+			if (!json_is_string(v) || !is_commit(json_string_value(v))) {
+				json_decref(obj);
+				return reply_error(c, MHD_HTTP_BAD_REQUEST,
+				    "\"commit\" must be a commit id (4 to 64 hex digits)");
+			}
+			lower = xstrdup(json_string_value(v));
+			for (char *s = lower; *s != '\0'; s++)
+				*s = (char)tolower((unsigned char)*s);
+			commit = lower;
+		}
+	}
+	ret = api_queue(api, c, app, commit != NULL ? "redeploy" : "manual", commit);
+	free(lower);
+	json_decref(obj);
+	return ret;
+}
+
+/* POST /api/deployments/ID/cancel */
+static enum MHD_Result
+api_cancel(const struct api *api, struct MHD_Connection *c, int64_t id)
+{
+	struct store_deployment d;
+	char msg[160];
+	int rc = store_request_cancel(api->st, id);
+
+	if (rc == 2)
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such deployment");
+	if (rc < 0)
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot reach the database; retry");
+	if (store_get_deployment(api->st, id, &d) != 0)
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such deployment");
+	if (rc == 1) {
+		snprintf(msg, sizeof msg, "deployment %lld is %s; only queued or running ones can be cancelled",
+		    (long long)id, d.status);
+		store_deployment_release(&d);
+		return reply_error(c, MHD_HTTP_CONFLICT, msg);
+	}
+	log_info("api: cancel of deployment %lld (%s)", (long long)id, d.status);
+	if (strcmp(d.status, "running") == 0 && api->queued != NULL)
+		api->queued(api->queued_ctx, d.app);
+	{
+		enum MHD_Result ret = reply_json(c, MHD_HTTP_OK, json_pack("{sIss}", "deployment",
+		    (json_int_t)id, "status", strcmp(d.status, "running") == 0 ? "cancelling" : d.status));
+
+		store_deployment_release(&d);
+		return ret;
+	}
+}
+
+/* GET /api/deployments/ID */
+static enum MHD_Result
+api_get_deployment(const struct api *api, struct MHD_Connection *c, int64_t id)
+{
+	struct store_deployment d;
+	enum MHD_Result ret;
+
+	if (store_get_deployment(api->st, id, &d) != 0)
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such deployment");
+	ret = reply_json(c, MHD_HTTP_OK, deployment_json(api, &d));
+	store_deployment_release(&d);
+	return ret;
+}
+
+/* GET /api/apps */
+static enum MHD_Result
+api_apps(const struct api *api, struct MHD_Connection *c)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < api->cfg->napps; i++) {
+		const struct app_config *app = api->cfg->apps[i];
+		struct store_app a;
+		int64_t queued = 0, running = 0;
+
+		if (store_get_app(api->st, app->name, &a) != 0)
+			memset(&a, 0, sizeof a);
+		store_app_queue(api->st, app->name, &queued, &running);
+		json_array_append_new(arr, json_pack("{sssososIsIsssIs{s{siso}s{siso}}sssb}",
+		    "name", app->name,
+		    "active_color", json_str_or_null(a.active_color),
+		    "live_commit", json_str_or_null(a.live_commit),
+		    "live_deployment", (json_int_t)a.live_deployment,
+		    "since", (json_int_t)a.since,
+		    "state", running ? "deploying" : queued ? "queued" : "idle",
+		    "queue", (json_int_t)queued,
+		    "colors",
+		    "blue", "port", app->blue_port, "commit", json_str_or_null(a.commit[0]),
+		    "green", "port", app->green_port, "commit", json_str_or_null(a.commit[1]),
+		    "branch", app->branch, "keep_old", app->keep_old));
+		if (running)
+			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "running",
+			    json_integer(running));
+		else
+			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "running",
+			    json_null());
+		store_app_release(&a);
+	}
+	return reply_json(c, MHD_HTTP_OK, json_pack("{so}", "apps", arr));
+}
+
+/*
+ * Reads a whole-number query argument within [min, max] into *out (def
+ * when absent). Returns 0, or -1 after answering 400.
+ */
+static int
+query_int(struct MHD_Connection *c, const char *name, int64_t min, int64_t max, int64_t def,
+    int64_t *out, enum MHD_Result *ret)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	char msg[128];
+	int64_t n = 0;
+	size_t len;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	len = strlen(v);
+	for (size_t i = 0; i < len && len <= 18; i++) {
+		if (!isdigit((unsigned char)v[i])) {
+			len = 0;
+			break;
+		}
+		n = n * 10 + (v[i] - '0');
+	}
+	if (len == 0 || len > 18 || n < min || n > max) {
+		snprintf(msg, sizeof msg, "'%s' must be a whole number from %lld to %lld", name,
+		    (long long)min, (long long)max);
+		*ret = reply_error(c, MHD_HTTP_BAD_REQUEST, msg);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* GET /api/apps/APP/deployments?limit=&before= */
+static enum MHD_Result
+api_history(const struct api *api, struct MHD_Connection *c, const char *app)
+{
+	struct store_deployment *list;
+	int64_t limit, before;
+	enum MHD_Result ret = MHD_NO;
+	json_t *arr;
+	int n;
+
+	if (query_int(c, "limit", 1, API_PAGE_MAX, 20, &limit, &ret) != 0 ||
+	    query_int(c, "before", 1, INT64_MAX / 10, 0, &before, &ret) != 0)
+		return ret;
+	n = store_list_deployments(api->st, app, before, (int)limit, &list);
+	if (n < 0)
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot read the database; retry");
+	arr = json_array();
+	for (int i = 0; i < n; i++) {
+		json_t *d = deployment_json(api, &list[i]);
+
+		json_array_append_new(arr, d);
+	}
+	ret = reply_json(c, MHD_HTTP_OK, json_pack("{soso}", "deployments", arr, "next_before",
+	    n == limit ? json_integer(list[n - 1].id) : json_null()));
+	store_deployments_free(list, n);
+	return ret;
+}
+
+/* GET /api/deployments/ID/log?offset= */
+static enum MHD_Result
+api_log(const struct api *api, struct MHD_Connection *c, int64_t id)
+{
+	struct store_deployment d;
+	struct store_logline *lines;
+	enum MHD_Result ret = MHD_NO;
+	int64_t offset;
+	json_t *arr;
+	int n, done;
+
+	if (query_int(c, "offset", 0, INT64_MAX / 10, 0, &offset, &ret) != 0)
+		return ret;
+	if (store_get_deployment(api->st, id, &d) != 0)
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such deployment");
+	/* Read the status first: lines written after it still come next time. */
+	done = strcmp(d.status, "queued") != 0 && strcmp(d.status, "running") != 0;
+	n = store_get_log(api->st, id, offset, API_LOG_MAX, &lines);
+	if (n < 0) {
+		store_deployment_release(&d);
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot read the database; retry");
+	}
+	arr = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{sIssss}", "ts", (json_int_t)lines[i].ts,
+		    "stream", lines[i].stream, "line", lines[i].text));
+	ret = reply_json(c, MHD_HTTP_OK, json_pack("{sosIsbss}", "lines", arr,
+	    "next_offset", (json_int_t)(offset + n), "done", done && n < API_LOG_MAX,
+	    "status", d.status));
+	store_log_free(lines, n);
+	store_deployment_release(&d);
+	return ret;
+}
+
+/* Appends to a growing text buffer. */
+static void __attribute__((format(printf, 2, 3)))
+text_add(char **text, const char *fmt, ...)
+{
+	va_list ap;
+	char *more, *joined;
+
+	va_start(ap, fmt);
+	more = xvasprintf(fmt, ap);
+	va_end(ap);
+	joined = xasprintf("%s%s", *text, more);
+	free(more);
+	free(*text);
+	*text = joined;
+}
+
+/* store_count_by_status callback for /metrics. */
+static void
+metrics_count(void *ctx, const char *app, const char *status, int64_t n)
+{
+	text_add(ctx, "turnout_deployments{app=\"%s\",status=\"%s\"} %lld\n", app, status,
+	    (long long)n);
+}
+
+/* GET /metrics, Prometheus text format. */
+static enum MHD_Result
+api_metrics(const struct api *api, struct MHD_Connection *c)
+{
+	char *text = xstrdup("# HELP turnout_up 1 when the daemon and its database answer.\n"
+	    "# TYPE turnout_up gauge\n");
+
+	text_add(&text, "turnout_up %d\n", store_ping(api->st) == 0);
+	text_add(&text, "# HELP turnout_deployments Deployments by app and final or current status.\n"
+	    "# TYPE turnout_deployments gauge\n");
+	store_count_by_status(api->st, metrics_count, &text);
+	text_add(&text, "# HELP turnout_live_color 1 for the color the proxy sends traffic to.\n"
+	    "# TYPE turnout_live_color gauge\n");
+	for (size_t i = 0; i < api->cfg->napps; i++) {
+		struct store_app a;
+		int64_t queued, running;
+
+		if (store_get_app(api->st, api->cfg->apps[i]->name, &a) != 0)
+			continue;
+		text_add(&text, "turnout_live_color{app=\"%s\",color=\"blue\"} %d\n"
+		    "turnout_live_color{app=\"%s\",color=\"green\"} %d\n",
+		    api->cfg->apps[i]->name, a.active_color != NULL && strcmp(a.active_color, "blue") == 0,
+		    api->cfg->apps[i]->name, a.active_color != NULL && strcmp(a.active_color, "green") == 0);
+		store_app_queue(api->st, api->cfg->apps[i]->name, &queued, &running);
+		text_add(&text, "turnout_queue_length{app=\"%s\"} %lld\n", api->cfg->apps[i]->name,
+		    (long long)queued);
+		store_app_release(&a);
+	}
+	return reply_text(c, MHD_HTTP_OK, "text/plain; version=0.0.4", text, strlen(text));
+}
+
+enum MHD_Result
+api_handle(const struct api *api, struct MHD_Connection *c, const char *method,
+    const char *url, const char *body, size_t len)
+{
+	int is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	const char *rest, *slash;
+
+	enum auth auth;
+
+	if (api->cfg->server.token == NULL)
+		return reply_error(c, MHD_HTTP_UNAUTHORIZED, "the API is closed: set token_file in [server]");
+	if (strcmp(url, "/api/session") == 0) {
+		if (is_post)
+			return api_login(api, c, body, len);
+		return api_session(api, c, method);
+	}
+	auth = api_auth(api, c, is_post);
+	if (auth == AUTH_SESSION_NO_CSRF)
+		return reply_error(c, MHD_HTTP_FORBIDDEN, "missing or wrong X-CSRF-Token");
+	if (auth == AUTH_NONE && !(is_get && api->cfg->server.public_status))
+		return reply_error(c, MHD_HTTP_UNAUTHORIZED,
+		    "missing or wrong token: send Authorization: Bearer TOKEN, or log in");
+	if (strcmp(url, "/metrics") == 0) {
+		if (!is_get)
+			return reply_not_allowed(c, "GET, HEAD");
+		return api_metrics(api, c);
+	}
+	if (strcmp(url, "/api/apps") == 0) {
+		if (!is_get)
+			return reply_not_allowed(c, "GET, HEAD");
+		return api_apps(api, c);
+	}
+	if (strncmp(url, "/api/apps/", 10) == 0) {
+		char app[80];
+
+		rest = url + 10;
+		slash = strchr(rest, '/');
+		if (slash == NULL || (size_t)(slash - rest) >= sizeof app)
+			return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+		snprintf(app, sizeof app, "%.*s", (int)(slash - rest), rest);
+		if (conf_app(api->cfg, app) == NULL)
+			return reply_error(c, MHD_HTTP_NOT_FOUND, "no such app");
+		if (strcmp(slash, "/deploy") == 0 || strcmp(slash, "/rollback") == 0) {
+			if (!is_post)
+				return reply_not_allowed(c, "POST");
+			if (slash[1] == 'd')
+				return api_deploy(api, c, app, body, len);
+			return api_queue(api, c, app, "rollback", NULL);
+		}
+		if (strcmp(slash, "/deployments") == 0) {
+			if (!is_get)
+				return reply_not_allowed(c, "GET, HEAD");
+			return api_history(api, c, app);
+		}
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+	}
+	if (strncmp(url, "/api/deployments/", 17) == 0) {
+		int64_t id;
+
+		rest = url + 17;
+		slash = strchr(rest, '/');
+		id = parse_id(rest, slash != NULL ? (size_t)(slash - rest) : strlen(rest));
+		if (id < 0)
+			return reply_error(c, MHD_HTTP_BAD_REQUEST, "a deployment id is a positive whole number");
+		if (slash == NULL) {
+			if (!is_get)
+				return reply_not_allowed(c, "GET, HEAD");
+			return api_get_deployment(api, c, id);
+		}
+		if (strcmp(slash, "/log") == 0) {
+			if (!is_get)
+				return reply_not_allowed(c, "GET, HEAD");
+			return api_log(api, c, id);
+		}
+		if (strcmp(slash, "/cancel") == 0) {
+			if (!is_post)
+				return reply_not_allowed(c, "POST");
+			return api_cancel(api, c, id);
+		}
+	}
+	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+}

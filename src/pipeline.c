@@ -1,0 +1,823 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pipeline.h"
+#include "probe.h"
+#include "spawn.h"
+#include "store.h"
+#include "switch.h"
+#include "xmalloc.h"
+#include "banned.h"
+
+/* Log lines are written in batches: at most this many, or this old. */
+#define LOG_BATCH 64
+#define LOG_FLUSH_MS 250
+/* Answers in a row from the new color that confirm wants (see probe_wait). */
+#define CONFIRM_STREAK 5
+/* How long the old color keeps running after the switch when keep_old = no. */
+#define RETIRE_DRAIN_MS 1000
+/* How often the database is asked whether a cancel was requested. */
+#define CANCEL_POLL_MS 200
+
+/* Why a deployment stopped early; the order is the precedence. */
+enum stop { STOP_NONE, STOP_FAILED, STOP_CANCELLED, STOP_INTERRUPTED };
+
+struct pipeline {
+	const struct config *cfg;
+	const struct app_config *app;
+	struct store *st;
+	int64_t id;
+	const char *kind;
+	const volatile int *stopping;
+	char *commit;			/* resolved commit, owned */
+	char *ref;
+	char *release;			/* release dir, owned */
+	int64_t step;			/* current step row, -1 between steps */
+	enum stop stop;
+	long long last_cancel_check;
+	char *error;			/* why it failed: the first failed step's detail */
+	struct store_line lines[LOG_BATCH];
+	size_t nlines;
+	long long last_flush;
+	char capture[256];		/* first stdout line, when capturing */
+	int capturing;
+	int git;			/* the command being run is ours (git) */
+};
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Writes the buffered log lines in one transaction. */
+static void
+log_flush(struct pipeline *p)
+{
+	if (p->nlines > 0 && store_log(p->st, p->id, p->lines, p->nlines) != 0)
+		log_error("deployment %lld: cannot store %zu log lines", (long long)p->id, p->nlines);
+	for (size_t i = 0; i < p->nlines; i++)
+		free((char *)p->lines[i].text);
+	p->nlines = 0;
+	p->last_flush = mono_ms();
+}
+
+static void
+log_add(struct pipeline *p, const char *stream, const char *text)
+{
+	struct store_line *l = &p->lines[p->nlines++];
+
+	l->ts = store_now();
+	l->stream = stream;
+	l->text = xstrdup(text);
+	if (p->nlines == LOG_BATCH || mono_ms() - p->last_flush >= LOG_FLUSH_MS)
+		log_flush(p);
+}
+
+/* turnout's own line in the deployment's log (and the daemon's at debug). */
+static void __attribute__((format(printf, 2, 3)))
+note(struct pipeline *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	log_debug("%s #%lld: %s", p->app->name, (long long)p->id, text);
+	log_add(p, "turnout", text);
+	free(text);
+}
+
+/* spawn_line_fn: every line a command prints goes to the log. */
+static void
+on_line(void *ctx, enum spawn_stream stream, const char *line)
+{
+	struct pipeline *p = ctx;
+
+	if (p->capturing && stream == SPAWN_OUT && p->capture[0] == '\0')
+		snprintf(p->capture, sizeof p->capture, "%s", line);
+	log_add(p, stream == SPAWN_OUT ? "out" : "err", line);
+}
+
+/* spawn_cancel_fn: SIGTERM of the daemon, or a cancel from the API. */
+static int
+is_cancelled(void *ctx)
+{
+	struct pipeline *p = ctx;
+	long long now = mono_ms();
+
+	if (p->nlines > 0 && now - p->last_flush >= LOG_FLUSH_MS)
+		log_flush(p);	/* a quiet command's last lines still show up live */
+	if (*p->stopping) {
+		p->stop = STOP_INTERRUPTED;
+		return 1;
+	}
+	if (now - p->last_cancel_check >= CANCEL_POLL_MS) {
+		p->last_cancel_check = now;
+		if (store_cancel_requested(p->st, p->id)) {
+			p->stop = STOP_CANCELLED;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+step_begin(struct pipeline *p, const char *name)
+{
+	log_flush(p);
+	p->step = store_step_begin(p->st, p->id, name);
+	note(p, "step %s", name);
+}
+
+static void
+step_end(struct pipeline *p, const char *status, const char *detail)
+{
+	if (detail != NULL)
+		note(p, "%s", detail);
+	log_flush(p);
+	if (p->step >= 0)
+		store_step_end(p->st, p->step, status, detail);
+	p->step = -1;
+}
+
+/* Fails the current step with a reason; the deployment stops. */
+static int __attribute__((format(printf, 2, 3)))
+step_fail(struct pipeline *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (p->stop == STOP_NONE)
+		p->stop = STOP_FAILED;
+	if (p->error == NULL)
+		p->error = xstrdup(text);
+	step_end(p, p->stop == STOP_FAILED ? "failed" : "cancelled", text);
+	free(text);
+	return -1;
+}
+
+/*
+ * The environment of SPEC §4 for a command acting on color: the daemon's
+ * own plus TURNOUT_*. Data from the webhook (commit, ref) is only ever here.
+ */
+static struct spawn_env *
+env_for(struct pipeline *p, const char *color, const char *old)
+{
+	struct spawn_env *env = spawn_env_new();
+	char num[32];
+
+	spawn_env_set(env, "TURNOUT_APP", p->app->name);
+	snprintf(num, sizeof num, "%lld", (long long)p->id);
+	spawn_env_set(env, "TURNOUT_DEPLOYMENT", num);
+	spawn_env_set(env, "TURNOUT_COLOR", color);
+	snprintf(num, sizeof num, "%d", switch_port(p->app, color));
+	spawn_env_set(env, "TURNOUT_PORT", num);
+	spawn_env_set(env, "TURNOUT_OLD_COLOR", old != NULL ? old : "");
+	if (old != NULL)
+		snprintf(num, sizeof num, "%d", switch_port(p->app, old));
+	spawn_env_set(env, "TURNOUT_OLD_PORT", old != NULL ? num : "");
+	spawn_env_set(env, "TURNOUT_COMMIT", p->commit != NULL ? p->commit : "");
+	spawn_env_set(env, "TURNOUT_REF", p->ref != NULL ? p->ref : "");
+	spawn_env_set(env, "TURNOUT_RELEASE_DIR", p->release != NULL ? p->release : "");
+	if (p->git)
+		spawn_env_set(env, "GIT_TERMINAL_PROMPT", "0");	/* fail, never ask */
+	return env;
+}
+
+/* Fills spawn options that log to this deployment and obey cancels. */
+static void
+opts_init(struct pipeline *p, struct spawn_opts *o, struct spawn_env *env, int timeout)
+{
+	memset(o, 0, sizeof *o);
+	o->envp = spawn_env_array(env);
+	o->cwd = p->release;
+	o->timeout = timeout;
+	o->on_line = on_line;
+	o->cancelled = is_cancelled;
+	o->ctx = p;
+}
+
+/*
+ * Runs argv to its end; returns 0 when it exited 0, else -1 with *why (a
+ * new string) naming it by what.
+ */
+static int
+run_argv(struct pipeline *p, const char *what, const char *const *argv, const char *color,
+    const char *old, int timeout, const char *cwd, char **why)
+{
+	struct spawn_env *env = env_for(p, color, old);
+	struct spawn_opts o;
+	struct spawn_result res;
+	char *cause = NULL, desc[96];
+	int rc = 0;
+
+	opts_init(p, &o, env, timeout);
+	o.argv = argv;
+	o.cwd = cwd;
+	spawn_run(&o, &res, &cause);
+	if (res.outcome == SPAWN_ERROR) {
+		*why = xasprintf("%s: %s", what, cause);
+		free(cause);
+		rc = -1;
+	} else if (res.outcome == SPAWN_TIMED_OUT) {
+		*why = xasprintf("%s took longer than %d s and was killed", what, timeout);
+		rc = -1;
+	} else if (res.outcome != SPAWN_EXITED || res.status != 0) {
+		*why = xasprintf("%s %s", what, spawn_describe(&res, desc, sizeof desc));
+		rc = -1;
+	}
+	spawn_env_free(env);
+	return rc;
+}
+
+/* Runs an operator's command line through /bin/sh in the release dir. */
+static int
+run_shell(struct pipeline *p, const char *key, const char *cmd, const char *color,
+    const char *old, int timeout, char **why)
+{
+	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	char *what = xasprintf("%s command '%s'", key, cmd);
+	int rc;
+
+	note(p, "$ %s   (TURNOUT_COLOR=%s)", cmd, color);
+	rc = run_argv(p, what, argv, color, old, timeout, p->release, why);
+	free(what);
+	return rc;
+}
+
+/* Runs git with argv (argv[0] is "git"); keeps its first stdout line. */
+static int
+run_git(struct pipeline *p, const char *const *argv, char **why)
+{
+	char what[64];
+	int rc;
+
+	snprintf(what, sizeof what, "git %s", strcmp(argv[1], "-C") == 0 ? argv[3] : argv[1]);
+	p->capture[0] = '\0';
+	p->capturing = p->git = 1;
+	rc = run_argv(p, what, argv, "blue", NULL, p->app->fetch_timeout, NULL, why);
+	p->capturing = p->git = 0;
+	return rc;
+}
+
+/* Replaces $TURNOUT_PORT / ${TURNOUT_PORT} and $TURNOUT_COLOR in a URL. */
+static char *
+expand_url(const char *url, int port, const char *color)
+{
+	static const char *const names[] = { "${TURNOUT_PORT}", "$TURNOUT_PORT",
+	    "${TURNOUT_COLOR}", "$TURNOUT_COLOR" };
+	char portbuf[16], *out = xstrdup(url);
+
+	snprintf(portbuf, sizeof portbuf, "%d", port);
+	for (size_t i = 0; i < 4; i++) {
+		char *at;
+
+		while ((at = strstr(out, names[i])) != NULL) {
+			char *next = xasprintf("%.*s%s%s", (int)(at - out), out,
+			    i < 2 ? portbuf : color, at + strlen(names[i]));
+
+			free(out);
+			out = next;
+		}
+	}
+	return out;
+}
+
+/* Returns 1 for a directory that exists. */
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Makes a directory and its parents, mode 0700. */
+static void
+mkdirs(const char *path)
+{
+	char *copy = xstrdup(path);
+
+	for (char *s = copy + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		mkdir(copy, 0700);
+		*s = '/';
+	}
+	mkdir(copy, 0700);
+	free(copy);
+}
+
+/* Compares release dir names "ID-SHA" by their ID, newest first. */
+static int
+release_cmp(const void *a, const void *b)
+{
+	long long x = atoll(*(char *const *)a), y = atoll(*(char *const *)b);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/*
+ * Deletes all but the newest keep_releases release dirs, never one that a
+ * color still runs from.
+ */
+static void
+prune_releases(struct pipeline *p, const char *dir)
+{
+	struct store_app a;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9') {
+			names = xrealloc(names, (n + 1) * sizeof *names);
+			names[n++] = xstrdup(e->d_name);
+		}
+	closedir(d);
+	qsort(names, n, sizeof *names, release_cmp);
+	store_get_app(p->st, p->app->name, &a);
+	for (size_t i = 0; i < n; i++) {
+		char *path = xasprintf("%s/%s", dir, names[i]);
+		int used = (a.release[0] != NULL && strcmp(a.release[0], path) == 0) ||
+		    (a.release[1] != NULL && strcmp(a.release[1], path) == 0) ||
+		    (p->release != NULL && strcmp(p->release, path) == 0);
+
+		if (i >= (size_t)p->app->keep_releases && !used) {
+			const char *argv[] = { "rm", "-rf", "--", path, NULL };
+			char *why = NULL;
+
+			note(p, "pruning old release %s", names[i]);
+			if (run_argv(p, "rm", argv, "blue", NULL, 120, NULL, &why) != 0) {
+				note(p, "cannot prune: %s", why);
+				free(why);
+			}
+		}
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	store_app_release(&a);
+}
+
+/*
+ * fetch: bring the git cache up to date, resolve the commit, and check it
+ * out into a release dir of its own. The repository is always the
+ * configured one, never one named by a payload.
+ */
+static int
+step_fetch(struct pipeline *p)
+{
+	const char *sd = p->cfg->server.state_dir;
+	char *cache = xasprintf("%s/repos/%s", sd, p->app->name);
+	char *rels = xasprintf("%s/releases/%s", sd, p->app->name);
+	char *why = NULL, *spec = NULL;
+	int rc = -1;
+
+	step_begin(p, "fetch");
+	if (!is_dir(cache)) {
+		const char *argv[] = { "git", "clone", "--mirror", "--quiet", "--", p->app->repo, cache, NULL };
+
+		mkdirs(rels);
+		note(p, "cloning %s", p->app->repo);
+		if (run_git(p, argv, &why) != 0)
+			goto fail;
+	} else {
+		const char *seturl[] = { "git", "-C", cache, "remote", "set-url", "origin", p->app->repo, NULL };
+		const char *fetch[] = { "git", "-C", cache, "fetch", "--prune", "--quiet", "origin", NULL };
+
+		if (run_git(p, seturl, &why) != 0 || run_git(p, fetch, &why) != 0)
+			goto fail;
+	}
+	if (p->commit == NULL) {
+		const char *argv[] = { "git", "-C", cache, "rev-parse", "--verify", "--quiet", NULL, NULL };
+
+		spec = xasprintf("refs/heads/%s^{commit}", p->app->branch);
+		argv[6] = spec;
+		if (run_git(p, argv, &why) != 0 || strlen(p->capture) < 40) {
+			free(why);
+			why = xasprintf("branch '%s' is not in %s", p->app->branch, p->app->repo);
+			goto fail;
+		}
+		p->commit = xstrdup(p->capture);
+		store_set_commit(p->st, p->id, p->commit);
+		note(p, "branch %s is at %s", p->app->branch, p->commit);
+		free(spec);
+	}
+	{
+		/* Also turns an abbreviated id (from the API or CLI) into the full one. */
+		const char *argv[] = { "git", "-C", cache, "rev-parse", "--verify", "--quiet", NULL, NULL };
+
+		spec = xasprintf("%s^{commit}", p->commit);
+		argv[6] = spec;
+		if (run_git(p, argv, &why) != 0 || strlen(p->capture) < 40) {
+			free(why);
+			why = xasprintf("commit %s is not in %s", p->commit, p->app->repo);
+			goto fail;
+		}
+		if (strcmp(p->capture, p->commit) != 0) {
+			free(p->commit);
+			p->commit = xstrdup(p->capture);
+			store_set_commit(p->st, p->id, p->commit);
+		}
+	}
+	mkdirs(rels);
+	p->release = xasprintf("%s/%lld-%.12s", rels, (long long)p->id, p->commit);
+	{
+		const char *clone[] = { "git", "clone", "--quiet", "--no-checkout", "--", cache, p->release, NULL };
+		const char *checkout[] = { "git", "-C", p->release, "checkout", "--quiet", "--detach", p->commit, NULL };
+
+		if (run_git(p, clone, &why) != 0 || run_git(p, checkout, &why) != 0)
+			goto fail;
+	}
+	note(p, "checked out %.12s into %s", p->commit, p->release);
+	prune_releases(p, rels);
+	step_end(p, "succeeded", NULL);
+	rc = 0;
+	goto out;
+fail:
+	step_fail(p, "%s", why != NULL ? why : "fetch failed");
+out:
+	free(why);
+	free(spec);
+	free(cache);
+	free(rels);
+	return rc;
+}
+
+/* build: the optional build command in the release dir. */
+static int
+step_build(struct pipeline *p, const char *color, const char *old)
+{
+	char *why = NULL;
+
+	if (p->app->build == NULL)
+		return 0;
+	step_begin(p, "build");
+	if (run_shell(p, "build", p->app->build, color, old, p->app->build_timeout, &why) != 0) {
+		step_fail(p, "%s", why);
+		free(why);
+		return -1;
+	}
+	step_end(p, "succeeded", NULL);
+	return 0;
+}
+
+/* Stops a color with the stop command, if there is one; logs failures. */
+static void
+stop_color(struct pipeline *p, const char *color, const char *other)
+{
+	char *why = NULL;
+
+	if (p->app->stop == NULL)
+		return;
+	if (run_shell(p, "stop", p->app->stop, color, other, p->app->stop_timeout, &why) != 0) {
+		note(p, "%s", why);
+		free(why);
+	}
+}
+
+/* start: stop, then start, the idle color. */
+static int
+step_start(struct pipeline *p, const char *color, const char *old)
+{
+	char *why = NULL;
+
+	step_begin(p, "start");
+	stop_color(p, color, old);
+	if (p->stop == STOP_NONE &&
+	    run_shell(p, "start", p->app->start, color, old, p->app->start_timeout, &why) == 0) {
+		store_set_color(p->st, p->app->name, color, p->commit, p->release);
+		step_end(p, "succeeded", NULL);
+		return 0;
+	}
+	step_fail(p, "%s", why != NULL ? why : "stopped");
+	free(why);
+	return -1;
+}
+
+/* verify: poll the color's health URL until 2xx or timeout seconds. */
+static int
+step_verify(struct pipeline *p, const char *color, int timeout)
+{
+	char *url = expand_url(p->app->health, switch_port(p->app, color), color);
+	struct probe_result res;
+	char desc[320];
+	long long t0 = mono_ms();
+	int rc;
+
+	step_begin(p, "verify");
+	note(p, "GET %s until 2xx (at most %d s)", url, timeout);
+	rc = probe_wait(url, NULL, timeout, 1, NULL, is_cancelled, p, &res);
+	free(url);
+	if (rc == 0) {
+		char *detail = xasprintf("%s is healthy after %lld ms (HTTP %ld)", color,
+		    mono_ms() - t0, res.status);
+
+		step_end(p, "succeeded", detail);
+		free(detail);
+		return 0;
+	}
+	if (p->stop != STOP_NONE)
+		return step_fail(p, "stopped while waiting for %s to be healthy", color);
+	return step_fail(p, "%s is not healthy after %d s: last answer %s", color, timeout,
+	    probe_describe(&res, desc, sizeof desc));
+}
+
+/* Points the proxy at color as step name; returns 0 or -1. */
+static int
+step_switch(struct pipeline *p, const char *name, const char *color, const char *old)
+{
+	struct spawn_env *env = env_for(p, color, old);
+	struct spawn_opts o;
+	char *why = NULL, *detail;
+	int rc;
+
+	step_begin(p, name);
+	opts_init(p, &o, env, p->app->switch_timeout);
+	rc = switch_to(p->app, color, &o, &why);
+	spawn_env_free(env);
+	if (rc != 0) {
+		p->stop = STOP_FAILED;
+		step_fail(p, "%s", why);
+		free(why);
+		return -1;
+	}
+	detail = xasprintf("the proxy (%s) now sends %s to %s",
+	    conf_switch_name(p->app->switch_kind), p->app->name, color);
+	step_end(p, "succeeded", detail);
+	free(detail);
+	return 0;
+}
+
+/*
+ * confirm: poll the confirm URL through the proxy until it answers 2xx from
+ * color. Not cancellable: once traffic moved, it is confirmed or undone.
+ */
+static int
+step_confirm(struct pipeline *p, const char *color)
+{
+	struct probe_result res;
+	char desc[320], *detail;
+	long long t0 = mono_ms();
+
+	if (p->app->confirm == NULL)
+		return 0;
+	step_begin(p, "confirm");
+	note(p, "GET %s through the proxy until 2xx from %s (at most %d s)", p->app->confirm,
+	    color, p->app->confirm_timeout);
+	if (probe_wait(p->app->confirm, NULL, p->app->confirm_timeout, CONFIRM_STREAK, color,
+	    NULL, NULL, &res) != 0)
+		return step_fail(p, "confirm through the proxy failed after %d s: last answer %s",
+		    p->app->confirm_timeout, probe_describe(&res, desc, sizeof desc));
+	detail = xasprintf("the proxy answers from %s after %lld ms (HTTP %ld)", color,
+	    mono_ms() - t0, res.status);
+	step_end(p, "succeeded", detail);
+	free(detail);
+	return 0;
+}
+
+/*
+ * After switching back: wait until the proxy answers from color again, so
+ * that "rolled back" means the old color serves when we say so.
+ */
+static void
+settle(struct pipeline *p, const char *color)
+{
+	struct probe_result res;
+	char desc[320];
+
+	if (p->app->confirm == NULL)
+		return;
+	if (probe_wait(p->app->confirm, NULL, p->app->confirm_timeout, CONFIRM_STREAK, color,
+	    NULL, NULL, &res) == 0)
+		note(p, "the proxy answers from %s again", color);
+	else
+		note(p, "the proxy does not answer well from %s either: %s", color,
+		    probe_describe(&res, desc, sizeof desc));
+}
+
+/* retire: with keep_old = no, stop the old color once the proxy moved. */
+static void
+step_retire(struct pipeline *p, const char *old, const char *color)
+{
+	if (p->app->keep_old || old == NULL || p->app->stop == NULL)
+		return;
+	step_begin(p, "retire");
+	/* Requests already on their way to the old color get to finish. */
+	note(p, "waiting %d ms for requests in flight to %s", RETIRE_DRAIN_MS, old);
+	usleep(RETIRE_DRAIN_MS * 1000);
+	stop_color(p, old, color);
+	step_end(p, "succeeded", NULL);
+}
+
+/* The status for a deployment that stopped early, marking bad releases. */
+static const char *
+stopped_status(struct pipeline *p, const char *why)
+{
+	if (p->stop == STOP_CANCELLED)
+		return "cancelled";
+	if (p->stop == STOP_INTERRUPTED)
+		return "interrupted";
+	if (p->commit != NULL)
+		store_mark_bad(p->st, p->app->name, p->commit, p->id, why);
+	return "failed";
+}
+
+/* Reads which color is live: "blue", "green" or NULL. */
+static const char *
+live_color(struct pipeline *p, struct store_app *a)
+{
+	store_get_app(p->st, p->app->name, a);
+	if (a->active_color == NULL)
+		return NULL;
+	return strcmp(a->active_color, "blue") == 0 ? "blue" : "green";
+}
+
+/*
+ * The full deployment of p->commit (or the branch head) to the idle color,
+ * confirmed through the proxy and rolled back by itself when that fails.
+ */
+static const char *
+deploy(struct pipeline *p)
+{
+	struct store_app a;
+	const char *old = live_color(p, &a);
+	const char *color = old != NULL ? switch_other(old) : "blue";
+
+	store_app_release(&a);
+	note(p, "deploying %s to %s (live: %s)", p->commit != NULL ? p->commit : p->app->branch,
+	    color, old != NULL ? old : "nothing");
+	if (step_fetch(p) != 0 || step_build(p, color, old) != 0 || step_start(p, color, old) != 0)
+		return stopped_status(p, "deployment failed");
+	if (step_verify(p, color, p->app->health_timeout) != 0) {
+		if (p->stop == STOP_FAILED) {
+			note(p, "stopping %s, which never became healthy; %s keeps serving", color,
+			    old != NULL ? old : "nothing");
+			stop_color(p, color, old);
+		}
+		return stopped_status(p, "health check failed");
+	}
+	if (step_switch(p, "switch", color, old) != 0)
+		return stopped_status(p, "switch failed");
+	if (step_confirm(p, color) != 0) {
+		store_mark_bad(p->st, p->app->name, p->commit, p->id, "confirm through the proxy failed");
+		if (old == NULL) {
+			/* Nothing to go back to: the new color stays, marked bad. */
+			store_set_live(p->st, p->app->name, color, p->commit, p->id);
+			return "failed";
+		}
+		p->stop = STOP_NONE;
+		if (step_switch(p, "rollback", old, color) != 0)
+			log_error("%s #%lld: automatic rollback to %s failed", p->app->name,
+			    (long long)p->id, old);
+		else
+			settle(p, old);
+		return "rolled_back";
+	}
+	store_set_live(p->st, p->app->name, color, p->commit, p->id);
+	step_retire(p, old, color);
+	return "succeeded";
+}
+
+/*
+ * Rollback: send traffic to the other color when it runs a good release and
+ * is healthy; when it is not running, redeploy its release; when it holds
+ * a bad one, redeploy the newest good release.
+ */
+static const char *
+rollback(struct pipeline *p)
+{
+	struct store_app a;
+	const char *live = live_color(p, &a), *target, *status;
+	char *candidate = NULL;
+	int t;
+
+	if (live == NULL) {
+		note(p, "nothing is live yet: there is nothing to roll back from");
+		store_app_release(&a);
+		return "failed";
+	}
+	target = switch_other(live);
+	t = strcmp(target, "green") == 0;
+	if (a.commit[t] != NULL && !store_is_bad(p->st, p->app->name, a.commit[t]) &&
+	    (a.live_commit == NULL || strcmp(a.commit[t], a.live_commit) != 0)) {
+		p->commit = xstrdup(a.commit[t]);
+		p->release = xstrdup(a.release[t]);
+		store_set_commit(p->st, p->id, p->commit);
+		note(p, "rolling back from %s to %s, which runs %.12s", live, target, p->commit);
+		if (step_verify(p, target, p->app->health_timeout < 10 ? p->app->health_timeout : 10) == 0) {
+			if (step_switch(p, "switch", target, live) != 0)
+				status = "failed";
+			else if (step_confirm(p, target) != 0) {
+				p->stop = STOP_NONE;
+				if (step_switch(p, "rollback", live, target) == 0)
+					settle(p, live);
+				status = "failed";
+			} else {
+				store_set_live(p->st, p->app->name, target, p->commit, p->id);
+				status = "succeeded";
+			}
+			goto out;
+		}
+		if (p->stop != STOP_FAILED) {
+			status = p->stop == STOP_CANCELLED ? "cancelled" : "interrupted";
+			goto out;
+		}
+		note(p, "%s is not running: redeploying %.12s instead", target, p->commit);
+		p->stop = STOP_NONE;
+		free(p->release);
+		p->release = NULL;
+	} else {
+		candidate = store_last_good_commit(p->st, p->app->name, a.live_commit);
+		if (candidate == NULL) {
+			note(p, "no earlier good release to roll back to");
+			status = "failed";
+			goto out;
+		}
+		free(p->commit);
+		p->commit = candidate;
+		store_set_commit(p->st, p->id, p->commit);
+		note(p, "%s holds no good release: redeploying the last good one, %.12s", target, p->commit);
+	}
+	status = deploy(p);
+out:
+	store_app_release(&a);
+	return status;
+}
+
+void
+pipeline_run(const struct config *cfg, const struct app_config *app, struct store *st,
+    const struct store_deployment *d, const volatile int *stopping)
+{
+	struct pipeline p;
+	const char *status;
+	long long t0 = mono_ms();
+
+	memset(&p, 0, sizeof p);
+	p.cfg = cfg;
+	p.app = app;
+	p.st = st;
+	p.id = d->id;
+	p.stopping = stopping;
+	p.commit = xstrdup(d->commit);
+	p.ref = xstrdup(d->ref);
+	p.step = -1;
+	p.last_flush = mono_ms();
+	log_info("%s: deployment %lld (%s) started", app->name, (long long)d->id, d->kind);
+	status = strcmp(d->kind, "rollback") == 0 ? rollback(&p) : deploy(&p);
+	note(&p, "deployment %s after %lld ms", status, mono_ms() - t0);
+	log_flush(&p);
+	store_finish(st, d->id, status, NULL, p.error);
+	log_info("%s: deployment %lld %s after %lld ms%s%s", app->name, (long long)d->id, status,
+	    mono_ms() - t0, p.error != NULL ? ": " : "", p.error != NULL ? p.error : "");
+	free(p.error);
+	free(p.commit);
+	free(p.ref);
+	free(p.release);
+}
+
+void
+pipeline_reconcile(const struct app_config *app, struct store *st)
+{
+	struct store_app a;
+	const char *proxy = switch_current(app);
+
+	store_app_ensure(st, app->name);
+	if (store_get_app(st, app->name, &a) != 0)
+		return;
+	if (proxy == NULL) {
+		if (a.active_color != NULL)
+			log_warn("%s: cannot read the live color from the proxy; keeping %s from the database",
+			    app->name, a.active_color);
+	} else if (a.active_color == NULL || strcmp(a.active_color, proxy) != 0) {
+		log_warn("%s: the proxy serves %s but the database said %s: taking the proxy's word",
+		    app->name, proxy, a.active_color != NULL ? a.active_color : "nothing");
+		store_set_live(st, app->name, proxy, a.commit[strcmp(proxy, "green") == 0], 0);
+	} else
+		log_info("%s: %s is live (%.12s)", app->name, proxy,
+		    a.live_commit != NULL ? a.live_commit : "unknown commit");
+	store_app_release(&a);
+}

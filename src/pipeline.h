@@ -1,0 +1,27 @@
+/*
+ * One deployment, start to end: fetch → build → start → verify → switch →
+ * confirm → retire, or a rollback to the other color. It records every
+ * step, every line the commands print and the outcome through store.
+ */
+#ifndef TURNOUT_PIPELINE_H
+#define TURNOUT_PIPELINE_H
+
+#include "conf.h"
+#include "store.h"
+
+/*
+ * Runs deployment d (claimed: status running) of app to its end and
+ * records the final status. stopping is polled: when it becomes non-zero
+ * (SIGTERM) the running command is killed and the deployment ends
+ * 'interrupted', the proxy left as it was. All arguments are borrowed.
+ */
+void pipeline_run(const struct config *cfg, const struct app_config *app,
+    struct store *st, const struct store_deployment *d, const volatile int *stopping);
+
+/*
+ * At start: makes the database's active color agree with what the proxy
+ * really serves (the proxy wins), logging what it changed.
+ */
+void pipeline_reconcile(const struct app_config *app, struct store *st);
+
+#endif

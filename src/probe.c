@@ -1,0 +1,152 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "probe.h"
+#include "banned.h"
+
+void
+probe_global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* Keeps the first bytes of the body, printable, for the log. */
+static size_t
+probe_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct probe_result *res = userdata;
+	size_t have = strlen(res->excerpt), n = size * nmemb;
+
+	for (size_t i = 0; i < n && have < sizeof res->excerpt - 1; i++) {
+		unsigned char c = (unsigned char)data[i];
+
+		res->excerpt[have++] = (c == '\n' || c == '\r' || c == '\t') ? ' ' :
+		    (isprint(c) || c >= 0x80) ? (char)c : '?';
+	}
+	res->excerpt[have] = '\0';
+	return n;
+}
+
+/* Picks X-Turnout-Color out of the answer's headers. */
+static size_t
+probe_header(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct probe_result *res = userdata;
+	size_t n = size * nmemb;
+	const char *name = "X-Turnout-Color:";
+	size_t nl = strlen(name);
+
+	if (n > nl && strncasecmp(data, name, nl) == 0) {
+		size_t i = nl, j = 0;
+
+		while (i < n && (data[i] == ' ' || data[i] == '\t'))
+			i++;
+		while (i < n && j < sizeof res->color - 1 && isalpha((unsigned char)data[i]))
+			res->color[j++] = data[i++];
+		res->color[j] = '\0';
+	}
+	return n;
+}
+
+int
+probe_once(const char *url, const char *unix_socket, int timeout_ms,
+    struct probe_result *res)
+{
+	CURL *curl = curl_easy_init();
+	CURLcode rc;
+
+	memset(res, 0, sizeof *res);
+	if (curl == NULL) {
+		snprintf(res->error, sizeof res->error, "cannot start libcurl");
+		return 0;
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	if (unix_socket != NULL)
+		curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, unix_socket);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "turnout/" PACKAGE_VERSION);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, probe_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, res);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, probe_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, res);
+	rc = curl_easy_perform(curl);
+	if (rc != CURLE_OK)
+		snprintf(res->error, sizeof res->error, "%s", curl_easy_strerror(rc));
+	else
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
+	curl_easy_cleanup(curl);
+	return rc == CURLE_OK && res->status >= 200 && res->status < 300;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
+    const char *want_color, probe_cancel_fn cancelled, void *ctx,
+    struct probe_result *res)
+{
+	long long deadline = now_ms() + timeout_s * 1000LL;
+	long interval = 50;
+	int good = 0;
+
+	for (;;) {
+		long long left = deadline - now_ms();
+		int ok = probe_once(url, unix_socket, left < 2000 ? (left > 100 ? (int)left : 100) : 2000, res);
+
+		if (ok && want_color != NULL && res->color[0] != '\0' &&
+		    strcmp(res->color, want_color) != 0) {
+			snprintf(res->error, sizeof res->error, "answered from %s, not %s yet",
+			    res->color, want_color);
+			ok = 0;
+		}
+		if (ok && ++good >= streak)
+			return 0;
+		if (!ok)
+			good = 0;
+		else {
+			usleep(20000);	/* the next of the streak, soon */
+			continue;
+		}
+		if (now_ms() + interval >= deadline)
+			return -1;
+		if (cancelled != NULL && cancelled(ctx))
+			return -1;
+		usleep((useconds_t)interval * 1000);
+		if (interval < 500)
+			interval = interval * 3 / 2;
+	}
+}
+
+const char *
+probe_describe(const struct probe_result *res, char *buf, size_t size)
+{
+	if (res->error[0] != '\0' && res->status == 0)
+		snprintf(buf, size, "%s", res->error);
+	else if (res->error[0] != '\0')
+		snprintf(buf, size, "HTTP %ld, %s", res->status, res->error);
+	else if (res->excerpt[0] != '\0')
+		snprintf(buf, size, "HTTP %ld: %s", res->status, res->excerpt);
+	else
+		snprintf(buf, size, "HTTP %ld", res->status);
+	return buf;
+}

@@ -1,0 +1,304 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spawn.h"
+#include "xmalloc.h"
+#include "banned.h"
+
+extern char **environ;
+
+/* How long a killed group gets between SIGTERM and SIGKILL. */
+#define SPAWN_KILL_GRACE_MS 3000
+/* How long output is still read after the command itself has exited. */
+#define SPAWN_DRAIN_MS 200
+/* Longer lines are cut into pieces of this size. */
+#define SPAWN_LINE_MAX 8192
+
+struct spawn_env {
+	char **vars;
+	size_t n;
+};
+
+/* One output pipe and its partial line. */
+struct spawn_pipe {
+	int fd;
+	enum spawn_stream stream;
+	char buf[SPAWN_LINE_MAX];
+	size_t len;
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Hands complete lines to the callback; with flush, the partial one too. */
+static void
+pipe_lines(struct spawn_pipe *p, const struct spawn_opts *o, int flush)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < p->len; i++) {
+		if (p->buf[i] != '\n')
+			continue;
+		p->buf[i] = '\0';
+		if (i > start && p->buf[i - 1] == '\r')
+			p->buf[i - 1] = '\0';
+		if (o->on_line != NULL)
+			o->on_line(o->ctx, p->stream, p->buf + start);
+		start = i + 1;
+	}
+	memmove(p->buf, p->buf + start, p->len - start);
+	p->len -= start;
+	if ((flush && p->len > 0) || p->len == sizeof p->buf - 1) {
+		p->buf[p->len] = '\0';
+		if (o->on_line != NULL)
+			o->on_line(o->ctx, p->stream, p->buf);
+		p->len = 0;
+	}
+}
+
+/* Reads what is there; returns 0 at end of file. */
+static int
+pipe_read(struct spawn_pipe *p, const struct spawn_opts *o)
+{
+	ssize_t n = read(p->fd, p->buf + p->len, sizeof p->buf - 1 - p->len);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (n <= 0) {
+		pipe_lines(p, o, 1);
+		close(p->fd);
+		p->fd = -1;
+		return 0;
+	}
+	p->len += (size_t)n;
+	pipe_lines(p, o, 0);
+	return 1;
+}
+
+/* Kills the whole process group: SIGTERM, then SIGKILL if it lingers. */
+static void
+spawn_kill(pid_t pid, int *reaped, int *wstatus)
+{
+	long long deadline = now_ms() + SPAWN_KILL_GRACE_MS;
+
+	kill(-pid, SIGTERM);
+	while (!*reaped && now_ms() < deadline) {
+		if (waitpid(pid, wstatus, WNOHANG) == pid)
+			*reaped = 1;
+		else
+			usleep(20000);
+	}
+	/* Whatever of the group is left (the command's children too) goes now. */
+	kill(-pid, SIGKILL);
+	if (!*reaped && waitpid(pid, wstatus, 0) == pid)
+		*reaped = 1;
+}
+
+void
+spawn_run(const struct spawn_opts *o, struct spawn_result *res, char **cause)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t all, none;
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	struct spawn_pipe pipes[2];
+	long long deadline, drain_until = 0;
+	int rc, wstatus = 0, reaped = 0;
+	pid_t pid;
+
+	memset(res, 0, sizeof *res);
+	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+		*cause = xasprintf("cannot make a pipe: %s", strerror(errno));
+		res->outcome = SPAWN_ERROR;
+		goto out_close;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+	/* No descriptor of the daemon's (database, sockets) leaks into a command. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	if (o->cwd != NULL)
+		posix_spawn_file_actions_addchdir_np(&fa, o->cwd);
+	posix_spawnattr_init(&attr);
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+	    POSIX_SPAWN_SETSIGMASK);
+	rc = posix_spawnp(&pid, o->argv[0], &fa, &attr, (char *const *)o->argv,
+	    (char *const *)o->envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc != 0) {
+		*cause = xasprintf("cannot run '%s': %s", o->argv[0], strerror(rc));
+		res->outcome = SPAWN_ERROR;
+		goto out_close;
+	}
+	close(out[1]);
+	close(err[1]);
+	out[1] = err[1] = -1;
+	pipes[0].fd = out[0];
+	pipes[0].stream = SPAWN_OUT;
+	pipes[0].len = 0;
+	pipes[1].fd = err[0];
+	pipes[1].stream = SPAWN_ERR;
+	pipes[1].len = 0;
+	out[0] = err[0] = -1;
+
+	res->outcome = SPAWN_EXITED;
+	deadline = o->timeout > 0 ? now_ms() + o->timeout * 1000LL : 0;
+	for (;;) {
+		struct pollfd pfd[2];
+		nfds_t n = 0;
+
+		for (int i = 0; i < 2; i++) {
+			if (pipes[i].fd < 0)
+				continue;
+			pfd[n].fd = pipes[i].fd;
+			pfd[n].events = POLLIN;
+			n++;
+		}
+		if (reaped && (n == 0 || now_ms() >= drain_until))
+			break;
+		if (n > 0)
+			poll(pfd, n, 100);
+		else
+			usleep(20000);
+		for (int i = 0; i < 2; i++)
+			if (pipes[i].fd >= 0) {
+				for (nfds_t j = 0; j < n; j++)
+					if (pfd[j].fd == pipes[i].fd && pfd[j].revents != 0)
+						pipe_read(&pipes[i], o);
+			}
+		if (!reaped && waitpid(pid, &wstatus, WNOHANG) == pid) {
+			reaped = 1;
+			drain_until = now_ms() + SPAWN_DRAIN_MS;
+		}
+		if (reaped)
+			continue;
+		if (deadline != 0 && now_ms() >= deadline) {
+			res->outcome = SPAWN_TIMED_OUT;
+			spawn_kill(pid, &reaped, &wstatus);
+			drain_until = now_ms() + SPAWN_DRAIN_MS;
+		} else if (o->cancelled != NULL && o->cancelled(o->ctx)) {
+			res->outcome = SPAWN_CANCELLED;
+			spawn_kill(pid, &reaped, &wstatus);
+			drain_until = now_ms() + SPAWN_DRAIN_MS;
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (pipes[i].fd >= 0) {
+			pipe_lines(&pipes[i], o, 1);
+			close(pipes[i].fd);
+		}
+	if (res->outcome == SPAWN_EXITED) {
+		if (WIFSIGNALED(wstatus)) {
+			res->outcome = SPAWN_SIGNALED;
+			res->status = WTERMSIG(wstatus);
+		} else
+			res->status = WEXITSTATUS(wstatus);
+	}
+out_close:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+	}
+}
+
+const char *
+spawn_describe(const struct spawn_result *res, char *buf, size_t size)
+{
+	switch (res->outcome) {
+	case SPAWN_EXITED:
+		snprintf(buf, size, "exited with %d", res->status);
+		break;
+	case SPAWN_SIGNALED:
+		snprintf(buf, size, "killed by signal %d (%s)", res->status, strsignal(res->status));
+		break;
+	case SPAWN_TIMED_OUT:
+		snprintf(buf, size, "timed out and was killed");
+		break;
+	case SPAWN_CANCELLED:
+		snprintf(buf, size, "cancelled and killed");
+		break;
+	case SPAWN_ERROR:
+	default:
+		snprintf(buf, size, "could not be started");
+		break;
+	}
+	return buf;
+}
+
+struct spawn_env *
+spawn_env_new(void)
+{
+	struct spawn_env *env = xcalloc(1, sizeof *env);
+	size_t n = 0;
+
+	for (char **e = environ; *e != NULL; e++)
+		n++;
+	env->vars = xcalloc(n + 1, sizeof *env->vars);
+	for (char **e = environ; *e != NULL; e++)
+		if (strncmp(*e, "TURNOUT_", 8) != 0)
+			env->vars[env->n++] = xstrdup(*e);
+	return env;
+}
+
+void
+spawn_env_set(struct spawn_env *env, const char *name, const char *value)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < env->n; i++) {
+		if (strncmp(env->vars[i], name, len) == 0 && env->vars[i][len] == '=') {
+			free(env->vars[i]);
+			env->vars[i] = env->vars[--env->n];
+			env->vars[env->n] = NULL;
+			break;
+		}
+	}
+	if (value == NULL)
+		return;
+	env->vars = xrealloc(env->vars, (env->n + 2) * sizeof *env->vars);
+	env->vars[env->n++] = xasprintf("%s=%s", name, value);
+	env->vars[env->n] = NULL;
+}
+
+const char *const *
+spawn_env_array(struct spawn_env *env)
+{
+	return (const char *const *)env->vars;
+}
+
+void
+spawn_env_free(struct spawn_env *env)
+{
+	if (env == NULL)
+		return;
+	for (size_t i = 0; i < env->n; i++)
+		free(env->vars[i]);
+	free(env->vars);
+	free(env);
+}

@@ -1,0 +1,41 @@
+/*
+ * Pointing the proxy at a color, one kind per switch: nginx (upstream file
+ * plus test and reload), command (the operator's switch_command); socket
+ * and haproxy come later. A switch never writes the database: it reports,
+ * and the pipeline records.
+ */
+#ifndef TURNOUT_SWITCH_H
+#define TURNOUT_SWITCH_H
+
+#include "conf.h"
+#include "spawn.h"
+
+/*
+ * Points app's proxy at color ("blue" or "green"). Commands run with
+ * base's environment, callbacks and timeout (argv and cwd are set here).
+ * On failure the proxy is left as it was before, and *cause (a new string
+ * the caller frees) says what failed. Returns 0 or -1.
+ */
+int switch_to(const struct app_config *app, const char *color,
+    const struct spawn_opts *base, char **cause);
+
+/*
+ * Reads which color the proxy sends app's traffic to, from the proxy's own
+ * configuration: "blue", "green", or NULL when it cannot tell.
+ */
+const char *switch_current(const struct app_config *app);
+
+/* Returns the port of color for app. */
+int switch_port(const struct app_config *app, const char *color);
+
+/* Returns the other color. */
+const char *switch_other(const char *color);
+
+/*
+ * Writes text to path so that a reader sees the old file or the new one,
+ * never a part: temp file beside it, fsync, rename, fsync of the directory.
+ * Returns 0, or -1 with *cause set.
+ */
+int switch_write_atomic(const char *path, const char *text, char **cause);
+
+#endif

@@ -1,0 +1,233 @@
+# A whole stack on loopback for pipeline tests: a real git repository, a
+# real nginx (as a normal user config on a free high port), the demo app
+# as the two colors, and turnout configured to deploy it.
+#
+#   setup_stack [EXTRA]   makes it all and starts nginx and turnout;
+#                         EXTRA lines are appended to the app section
+#   commit_push FILE TEXT MSG   commits (FILE may be "-" for none), pushes
+#                         to the bare repo and sends the signed webhook;
+#                         sets COMMIT and DEPLOYMENT
+#   wait_status ID STATUS... [TIMEOUT]   waits until the deployment ends
+#   proxy_says            what nginx answers for / right now
+#   api METHOD PATH [JSON]  calls the API with the token; ./status, ./out
+
+. "$TEST_DIRECTORY/lib-daemon.sh"
+. "$TEST_DIRECTORY/lib-hook.sh"
+
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+DEMO_APP=$TURNOUT_BUILD_DIR/contrib/demo-app/demo-app
+export DEMO_APP
+
+# Prints a TCP port on 127.0.0.1 that nothing listens on.
+free_port () {
+	while :
+	do
+		p=$(( (($(od -An -N2 -tu2 /dev/urandom) % 30000)) + 20000 ))
+		hex=$(printf '%04X' "$p")
+		if ! grep -q ":$hex " /proc/net/tcp /proc/net/tcp6 2>/dev/null
+		then
+			echo "$p"
+			return 0
+		fi
+	done
+}
+
+test_lazy_prereq NGINX 'test -x "$NGINX" || command -v nginx >/dev/null'
+
+# The app's start/stop: runs the demo app for $TURNOUT_COLOR from the
+# release dir, its pid in $RUN. A release holding "start-fails" fails.
+write_app_script () {
+	mkdir -p run &&
+	RUN=$PWD/run && export RUN &&
+	cat >app.sh <<-\EOF &&
+	#!/bin/sh
+	pidfile=$RUN/app-$TURNOUT_COLOR.pid
+	case $1 in
+	start)
+		test -f start-fails && { echo "start-fails is here" >&2; exit 4; }
+		nohup "$DEMO_APP" >>"$RUN/app-$TURNOUT_COLOR.log" 2>&1 &
+		echo $! >"$pidfile"
+		echo "started $TURNOUT_COLOR on $TURNOUT_PORT for $TURNOUT_COMMIT"
+		;;
+	stop)
+		test -f "$pidfile" || exit 0
+		pid=$(cat "$pidfile")
+		kill "$pid" 2>/dev/null
+		i=0
+		while kill -0 "$pid" 2>/dev/null && test $i -lt 50
+		do
+			sleep 0.1; i=$((i + 1))
+		done
+		rm -f "$pidfile"
+		echo "stopped $TURNOUT_COLOR"
+		;;
+	esac
+	EOF
+	chmod +x app.sh
+}
+
+stop_apps () {
+	for f in "$RUN"/app-*.pid "$RUN"/build.pid
+	do
+		test -f "$f" && kill "$(cat "$f")" 2>/dev/null
+	done
+	return 0
+}
+
+write_nginx_conf () {
+	mkdir -p nginx/tmp nginx/extra &&
+	if test "$(id -u)" = 0
+	then
+		user="user root;"
+	else
+		user=
+	fi &&
+	cat >nginx/nginx.conf <<-EOF
+	$user
+	worker_processes 1;
+	pid $PWD/nginx/nginx.pid;
+	error_log $PWD/nginx/error.log warn;
+	events { worker_connections 256; }
+	http {
+	    access_log off;
+	    client_body_temp_path $PWD/nginx/tmp/body;
+	    proxy_temp_path $PWD/nginx/tmp/proxy;
+	    fastcgi_temp_path $PWD/nginx/tmp/fastcgi;
+	    uwsgi_temp_path $PWD/nginx/tmp/uwsgi;
+	    scgi_temp_path $PWD/nginx/tmp/scgi;
+	    include $PWD/nginx/upstream.conf;
+	    include $PWD/nginx/extra/*.conf;
+	    server {
+	        listen 127.0.0.1:$NGINX_PORT;
+	        location / {
+	            proxy_pass http://demo;
+	            add_header X-Turnout-Color \$turnout_color_demo always;
+	        }
+	    }
+	}
+	EOF
+}
+
+# nginx with this test's prefix and config, and the arguments given.
+write_nginx_script () {
+	printf '#!/bin/sh\nexec "%s" -p "%s" -c "%s" "$@"\n' "$NGINX" "$PWD/nginx" \
+		"$PWD/nginx/nginx.conf" >nginx.sh &&
+	chmod +x nginx.sh
+}
+
+start_nginx () {
+	"$NGINX" -p "$PWD/nginx" -c "$PWD/nginx/nginx.conf" -e "$PWD/nginx/error.log" &&
+	test_atexit 'kill -QUIT "$(cat "$TRASH_DIRECTORY/nginx/nginx.pid")" 2>/dev/null'
+}
+
+setup_stack () {
+	BLUE_PORT=$(free_port) && GREEN_PORT=$(free_port) && NGINX_PORT=$(free_port) &&
+	while test "$GREEN_PORT" = "$BLUE_PORT"; do GREEN_PORT=$(free_port); done &&
+	export NGINX_PORT &&
+	write_app_script &&
+	test_atexit stop_apps &&
+	git init -q --bare repo.git &&
+	git init -q -b main work &&
+	(
+		cd work &&
+		git config user.name "Test Author" &&
+		git config user.email test@example.com &&
+		printf '#!/bin/sh\necho building $TURNOUT_COMMIT\n' >build.sh &&
+		git add build.sh &&
+		git commit -q -m "first" &&
+		git remote add origin ../repo.git &&
+		git push -q origin main
+	) &&
+	write_nginx_conf &&
+	write_nginx_script &&
+	# Before any deployment nginx points at blue, where nothing runs yet.
+	printf 'upstream demo { server 127.0.0.1:%s; }\nmap $host $turnout_color_demo { default "blue"; }\n' \
+		"$BLUE_PORT" >nginx/upstream.conf &&
+	start_nginx &&
+	write_config &&
+	sed -i "s/^blue_port = .*/blue_port = $BLUE_PORT/; s/^green_port = .*/green_port = $GREEN_PORT/;
+		s|^start = .*|start = $PWD/app.sh start|;
+		s|^nginx_upstream = .*|nginx_upstream = $PWD/nginx/upstream.conf|" turnout.conf &&
+	cat >>turnout.conf <<-EOF &&
+	stop = $PWD/app.sh stop
+	build = sh ./build.sh
+	confirm = http://127.0.0.1:$NGINX_PORT/confirm
+	nginx_test = $PWD/nginx.sh -t -q
+	nginx_reload = $PWD/nginx.sh -s reload
+	health_timeout = 5
+	confirm_timeout = 5
+	EOF
+	if test $# -gt 0
+	then
+		printf '%s\n' "$@" >>turnout.conf
+	fi &&
+	start_turnout
+}
+
+# commit_push FILE CONTENT MESSAGE: FILE "-" commits nothing new but an empty change.
+commit_push () {
+	(
+		cd work &&
+		if test "$1" != -
+		then
+			printf '%s\n' "$2" >"$1" && git add "$1"
+		fi &&
+		git commit -q --allow-empty -m "$3" &&
+		git push -q origin main
+	) &&
+	COMMIT=$(git -C work rev-parse HEAD) &&
+	push_json refs/heads/main "$COMMIT" "$3" &&
+	github_push &&
+	test "$(cat status)" = 202 &&
+	DEPLOYMENT=$(sed -n 's/.*"deployment":\([0-9]*\).*/\1/p' out)
+}
+
+# git rm FILE, commit and push (no webhook).
+commit_rm () {
+	(cd work && git rm -q "$1" && git commit -q -m "remove $1" && git push -q origin main)
+}
+
+wait_status () {
+	id=$1; shift
+	i=0
+	while test $i -lt 600
+	do
+		s=$(db "SELECT status FROM deployments WHERE id = $id")
+		for want in "$@"
+		do
+			if test "$s" = "$want"
+			then
+				return 0
+			fi
+		done
+		case $s in
+		queued|running) ;;
+		*) echo "deployment $id ended $s, not $*" >&2
+		   db "SELECT line FROM logs WHERE deployment = $id" >&2
+		   return 1 ;;
+		esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "deployment $id still $s after 60 s" >&2
+	return 1
+}
+
+proxy_says () {
+	curl -sS "http://127.0.0.1:$NGINX_PORT/"
+}
+
+api () {
+	curl -sS -o out -w '%{http_code}' -X "$1" -H "Authorization: Bearer test-token" \
+		${3:+-H 'Content-Type: application/json' --data-binary "$3"} \
+		"$TURNOUT_URL$2" >status
+}
+
+active_color () {
+	db "SELECT active_color FROM apps WHERE name = 'demo'"
+}
+
+# Succeeds when process PID runs (a zombie waiting for its reaper does not).
+is_alive () {
+	kill -0 "$1" 2>/dev/null && ! grep -q "^State:.*Z" "/proc/$1/status" 2>/dev/null
+}

@@ -1,0 +1,157 @@
+#!/bin/sh
+# SPEC §6 with real nginx and git: deploy, fail at each step, roll back.
+
+test_description='the deploy pipeline with nginx'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-pipeline.sh"
+
+if ! test_have_prereq NGINX
+then
+	skip_all='nginx is not installed'
+test_done
+fi
+
+test_expect_success 'set up git, nginx, two colors and turnout' '
+	setup_stack &&
+	test "$(active_color)" = blue
+'
+
+test_expect_success 'a push is deployed to the idle color and goes live' '
+	commit_push README "v1" "first release" &&
+	wait_status $DEPLOYMENT succeeded &&
+	proxy_says >actual &&
+	echo "demo app: color green, commit $(echo $COMMIT | cut -c1-12)" >expect &&
+	test_cmp expect actual &&
+	test "$(active_color)" = green &&
+	test "$(db "SELECT live_commit FROM apps")" = "$COMMIT" &&
+	db "SELECT name || '"'"' '"'"' || status FROM steps WHERE deployment = $DEPLOYMENT ORDER BY id" >steps &&
+	printf "%s\n" "fetch succeeded" "build succeeded" "start succeeded" "verify succeeded" \
+		"switch succeeded" "confirm succeeded" >expect &&
+	test_cmp expect steps &&
+	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	test_grep "building $COMMIT" log &&
+	test_grep "started green on $GREEN_PORT for $COMMIT" log &&
+	test_grep "green is healthy after" log
+'
+
+test_expect_success 'the next push goes to blue, green keeps running' '
+	commit_push README "v2" "second release" &&
+	wait_status $DEPLOYMENT succeeded &&
+	proxy_says >actual &&
+	test_grep "color blue, commit $(echo $COMMIT | cut -c1-12)" actual &&
+	test "$(active_color)" = blue &&
+	test -f run/app-green.pid &&
+	curl -sS "http://127.0.0.1:$GREEN_PORT/healthz"
+'
+
+test_expect_success 'commands get exactly the SPEC environment' '
+	commit_push build.sh "env | grep ^TURNOUT_ | sort >\"\$RUN/env\"; pwd >>\"\$RUN/env\"" "show env" &&
+	wait_status $DEPLOYMENT succeeded &&
+	cat >expect <<-EOF &&
+	TURNOUT_APP=demo
+	TURNOUT_COLOR=green
+	TURNOUT_COMMIT=$COMMIT
+	TURNOUT_DEPLOYMENT=$DEPLOYMENT
+	TURNOUT_OLD_COLOR=blue
+	TURNOUT_OLD_PORT=$BLUE_PORT
+	TURNOUT_PORT=$GREEN_PORT
+	TURNOUT_REF=refs/heads/main
+	TURNOUT_RELEASE_DIR=$PWD/state/releases/demo/$DEPLOYMENT-$(echo $COMMIT | cut -c1-12)
+	$PWD/state/releases/demo/$DEPLOYMENT-$(echo $COMMIT | cut -c1-12)
+	EOF
+	test_cmp expect run/env &&
+	(cd work && echo "echo building \$TURNOUT_COMMIT" >build.sh && git add build.sh) &&
+	commit_push - - "back to blue" &&
+	wait_status $DEPLOYMENT succeeded
+'
+
+test_expect_success 'a build failure leaves traffic where it was' '
+	before=$(proxy_says) &&
+	commit_push build.sh "echo compiling; echo broken >&2; exit 3" "break the build" &&
+	wait_status $DEPLOYMENT failed &&
+	test "$(proxy_says)" = "$before" &&
+	test "$(active_color)" = blue &&
+	test "$(db "SELECT status FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'build'"'"'")" = failed &&
+	db "SELECT error FROM deployments WHERE id = $DEPLOYMENT" >err &&
+	test_grep "build command .sh ./build.sh. exited with 3" err &&
+	db "SELECT stream || '"'"' '"'"' || line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	test_grep "^out compiling" log &&
+	test_grep "^err broken" log &&
+	test "$(db "SELECT count(*) FROM bad_releases WHERE commit_sha = '"'"'$COMMIT'"'"'")" = 1 &&
+	test "$(db "SELECT count(*) FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'start'"'"'")" = 0
+'
+
+test_expect_success 'a start failure leaves traffic where it was' '
+	(cd work && echo "echo building \$TURNOUT_COMMIT" >build.sh && git add build.sh) &&
+	commit_push start-fails yes "cannot start" &&
+	wait_status $DEPLOYMENT failed &&
+	test "$(active_color)" = blue &&
+	proxy_says >actual &&
+	test_grep "color blue" actual &&
+	db "SELECT error FROM deployments WHERE id = $DEPLOYMENT" >err &&
+	test_grep "start command .* exited with 4" err &&
+	commit_rm start-fails
+'
+
+test_expect_success 'a color that never gets healthy is stopped; the old one keeps serving' '
+	commit_push unhealthy yes "healthz says 503" &&
+	wait_status $DEPLOYMENT failed &&
+	proxy_says >actual &&
+	test_grep "color blue" actual &&
+	db "SELECT error FROM deployments WHERE id = $DEPLOYMENT" >err &&
+	test_grep "green is not healthy after 5 s: last answer HTTP 503: not ready" err &&
+	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	test_grep "stopping green, which never became healthy" log &&
+	test_path_is_missing run/app-green.pid &&
+	test "$(db "SELECT count(*) FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'switch'"'"'")" = 0 &&
+	commit_rm unhealthy
+'
+
+test_expect_success 'an nginx test failure restores the upstream file and nginx keeps serving' '
+	cp nginx/upstream.conf upstream.before &&
+	echo "this is not nginx syntax;" >nginx/extra/broken.conf &&
+	commit_push - - "deploy while nginx config is broken" &&
+	wait_status $DEPLOYMENT failed &&
+	test_cmp upstream.before nginx/upstream.conf &&
+	test_path_is_missing nginx/upstream.conf.turnout-tmp &&
+	db "SELECT error FROM deployments WHERE id = $DEPLOYMENT" >err &&
+	test_grep "nginx_test .* exited with 1; upstream file restored, nginx not reloaded" err &&
+	proxy_says >actual &&
+	test_grep "color blue" actual &&
+	test "$(active_color)" = blue &&
+	rm nginx/extra/broken.conf
+'
+
+test_expect_success 'a failed confirm through the proxy rolls back by itself' '
+	live=$(proxy_says) &&
+	commit_push fail-confirm yes "confirm will fail" &&
+	wait_status $DEPLOYMENT rolled_back &&
+	test "$(proxy_says)" = "$live" &&
+	test "$(active_color)" = blue &&
+	db "SELECT name || '"'"' '"'"' || status FROM steps WHERE deployment = $DEPLOYMENT ORDER BY id" >steps &&
+	test_grep "^confirm failed" steps &&
+	test_grep "^rollback succeeded" steps &&
+	test "$(db "SELECT reason FROM bad_releases WHERE commit_sha = '"'"'$COMMIT'"'"'")" = \
+		"confirm through the proxy failed" &&
+	grep -q "live color: blue" nginx/upstream.conf &&
+	commit_rm fail-confirm
+'
+
+test_expect_success 'branch names and messages with shell in them stay data' '
+	commit_push - - "\`touch pwned1\` \$(touch pwned2)" &&
+	wait_status $DEPLOYMENT succeeded &&
+	test_path_is_missing pwned1 && test_path_is_missing pwned2 &&
+	test_path_is_missing "state/releases/demo/pwned1" &&
+	push_json "refs/heads/\$(touch pwned3)" $COMMIT &&
+	github_push &&
+	test "$(cat status)" = 200 &&
+	test_path_is_missing pwned3 &&
+	! find . -name "pwned*" | grep .
+'
+
+test_expect_success 'old releases are pruned to keep_releases' '
+	ls state/releases/demo >releases &&
+	test_line_count -le 6 releases
+'
+
+test_done

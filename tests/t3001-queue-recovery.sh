@@ -1,0 +1,117 @@
+#!/bin/sh
+# One deployment at a time: the newest waits, older ones are superseded;
+# cancel kills the whole step; kill -9 of the daemon mid-build recovers.
+
+test_description='queue, cancel and recovery'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-pipeline.sh"
+
+if ! test_have_prereq NGINX
+then
+	skip_all='nginx is not installed'
+	test_done
+fi
+
+SLOW_BUILD='echo $$ >"$RUN/build.pid"; sleep 30 & echo $! >"$RUN/sleep.pid"; wait'
+
+test_expect_success 'set up and deploy a first release' '
+	setup_stack &&
+	commit_push README v1 "first" &&
+	wait_status $DEPLOYMENT succeeded &&
+	test "$(active_color)" = green
+'
+
+test_expect_success 'cancel during the build kills the whole process group' '
+	commit_push build.sh "$SLOW_BUILD" "slow build" &&
+	i=0 && while test ! -s run/sleep.pid && test $i -lt 100; do sleep 0.1; i=$((i + 1)); done &&
+	test -s run/sleep.pid &&
+	sleeper=$(cat run/sleep.pid) && builder=$(cat run/build.pid) &&
+	kill -0 $sleeper &&
+	api POST /api/deployments/$DEPLOYMENT/cancel &&
+	test "$(cat status)" = 200 &&
+	test_grep "\"status\":\"cancelling\"" out &&
+	wait_status $DEPLOYMENT cancelled &&
+	! is_alive $sleeper &&
+	! is_alive $builder &&
+	test "$(db "SELECT status FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'build'"'"'")" = cancelled &&
+	test "$(active_color)" = green &&
+	proxy_says | grep "color green" &&
+	rm -f run/sleep.pid run/build.pid
+'
+
+test_expect_success 'cancel of a finished deployment is 409, of an unknown one 404' '
+	api POST /api/deployments/$DEPLOYMENT/cancel &&
+	test "$(cat status)" = 409 &&
+	test_grep "is cancelled; only queued or running ones can be cancelled" out &&
+	api POST /api/deployments/999999/cancel &&
+	test "$(cat status)" = 404
+'
+
+test_expect_success 'five quick pushes while one runs: the newest runs, four are superseded' '
+	# This build holds the worker until the test says go.
+	commit_push build.sh "while test ! -f \"\$RUN/go\"; do sleep 0.05; done" "busy" &&
+	busy=$DEPLOYMENT &&
+	wait_status_running () { i=0; while test "$(db "SELECT status FROM deployments WHERE id = $1")" != running && test $i -lt 100; do sleep 0.1; i=$((i+1)); done; } &&
+	wait_status_running $busy &&
+	first= &&
+	for n in 1 2 3 4 5
+	do
+		commit_push README "burst $n" "burst $n" || return 1
+		test -n "$first" || first=$DEPLOYMENT
+	done &&
+	last=$DEPLOYMENT &&
+	touch run/go &&
+	wait_status $busy succeeded &&
+	wait_status $last succeeded &&
+	test "$(db "SELECT count(*) FROM deployments WHERE id >= $first AND id < $last AND status = '"'"'superseded'"'"'")" = 4 &&
+	test "$(db "SELECT count(*) FROM steps WHERE deployment >= $first AND deployment < $last")" = 0 &&
+	proxy_says | grep "commit $(echo $COMMIT | cut -c1-12)"
+'
+
+test_expect_success 'kill -9 mid-build: interrupted at restart, the queue goes on, the proxy never fails' '
+	( while test ! -f stop-polling
+	  do
+		curl -s -o /dev/null -w "%{http_code}\n" "http://127.0.0.1:$NGINX_PORT/" >>poll.log
+		sleep 0.05
+	  done ) &
+	poller=$! &&
+	test_when_finished "touch stop-polling; wait $poller || :" &&
+	commit_push build.sh "$SLOW_BUILD" "slow again" && slow=$DEPLOYMENT &&
+	i=0 && while test ! -s run/sleep.pid && test $i -lt 100; do sleep 0.1; i=$((i + 1)); done &&
+	commit_push build.sh "echo quick" "queued behind" && queued=$DEPLOYMENT &&
+	test "$(db "SELECT status FROM deployments WHERE id = $slow")" = running &&
+	kill -9 $TURNOUT_PID && wait $TURNOUT_PID 2>/dev/null; TURNOUT_PID= &&
+	# The orphaned build is the operator'"'"'s to clean; the test does it.
+	kill "$(cat run/sleep.pid)" "$(cat run/build.pid)" 2>/dev/null; rm -f run/sleep.pid run/build.pid &&
+	test "$(db "SELECT status FROM deployments WHERE id = $slow")" = running &&
+	start_turnout &&
+	test_grep "deployment left running by the last run marked interrupted" turnout.log &&
+	test "$(db "SELECT status FROM deployments WHERE id = $slow")" = interrupted &&
+	wait_status $queued succeeded &&
+	touch stop-polling && wait $poller &&
+	test -s poll.log &&
+	sort poll.log | uniq -c &&
+	! grep -v "^200$" poll.log
+'
+
+test_expect_success 'SIGTERM mid-build ends the deployment interrupted and kills the step' '
+	commit_push build.sh "$SLOW_BUILD" "slow, then stop" &&
+	i=0 && while test ! -s run/sleep.pid && test $i -lt 100; do sleep 0.1; i=$((i + 1)); done &&
+	sleeper=$(cat run/sleep.pid) &&
+	stop_turnout &&
+	test "$(db "SELECT status FROM deployments WHERE id = $DEPLOYMENT")" = interrupted &&
+	! is_alive $sleeper &&
+	rm -f run/sleep.pid run/build.pid &&
+	proxy_says | grep "color"
+'
+
+test_expect_success 'at start the database follows what nginx really serves' '
+	live=$(active_color) &&
+	other=$(test "$live" = blue && echo green || echo blue) &&
+	db "UPDATE apps SET active_color = '"'"'$other'"'"'" &&
+	start_turnout &&
+	test_grep "the proxy serves $live but the database said $other" turnout.log &&
+	test "$(active_color)" = "$live"
+'
+
+test_done

@@ -1,0 +1,38 @@
+#!/bin/sh
+# keep_old: keep the old color running for an instant rollback, or stop it.
+
+test_description='keep_old = no retires the old color after the switch'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-pipeline.sh"
+
+if ! test_have_prereq NGINX
+then
+	skip_all='nginx is not installed'
+	test_done
+fi
+
+test_expect_success 'with keep_old = no the old color is stopped after the switch' '
+	setup_stack "keep_old = no" &&
+	commit_push README v1 "v1" &&
+	wait_status $DEPLOYMENT succeeded &&
+	test_path_is_file run/app-green.pid &&
+	green=$(cat run/app-green.pid) &&
+	commit_push README v2 "v2" &&
+	wait_status $DEPLOYMENT succeeded &&
+	proxy_says | grep "color blue" &&
+	test_path_is_missing run/app-green.pid &&
+	! is_alive $green &&
+	db "SELECT name || '"'"' '"'"' || status FROM steps WHERE deployment = $DEPLOYMENT ORDER BY id" >steps &&
+	test_grep "^retire succeeded" steps
+'
+
+test_expect_success 'rollback then finds the old color stopped and redeploys its release' '
+	api POST /api/apps/demo/rollback &&
+	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	wait_status $id succeeded &&
+	proxy_says | grep "color green" &&
+	db "SELECT line FROM logs WHERE deployment = $id" >log &&
+	test_grep "green is not running: redeploying" log
+'
+
+test_done
