@@ -9,6 +9,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 sh contrib/deps.sh || { echo "check: cannot install the build dependencies" >&2; exit 2; }
 autoreconf -fi >/dev/null 2>&1 || { autoreconf -fi; exit 2; }
+# The browser test drives the distribution's Chromium with playwright-core.
+mkdir -p "$top/_build"
+if [ ! -d "$top/_build/node_modules/playwright-core" ]; then
+	npm install --no-package-lock --no-save --no-audit --no-fund --prefix "$top/_build" \
+		playwright-core@1.65.1 >"$top/_build/npm.log" 2>&1 ||
+		echo "check: cannot install playwright-core (see _build/npm.log)" >&2
+fi
+PLAYWRIGHT_CORE=$top/_build/node_modules/playwright-core
+export PLAYWRIGHT_CORE
 jobs=$(nproc 2>/dev/null || echo 2)
 status=0
 
@@ -16,6 +25,7 @@ status=0
 build () {
 	dir=$1; shift
 	rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" || return 1
+	# (_build/node_modules stays: it is not a build dir)
 	"$top/configure" -q "$@" >/dev/null || return 1
 	make -s -j"$jobs" >/dev/null || return 1
 	make -s -j"$jobs" check || status=1

@@ -105,9 +105,11 @@ health_timeout = 10
 confirm = http://127.0.0.1:$proxy/confirm
 confirm_timeout = 10
 nginx_upstream = $demo/nginx/upstream.conf
-nginx_test = $nginx -p $demo/nginx -c $demo/nginx/nginx.conf -t -q
-nginx_reload = $nginx -p $demo/nginx -c $demo/nginx/nginx.conf -s reload
+nginx_test = $demo/nginx.sh -t -q
+nginx_reload = $demo/nginx.sh -s reload
 EOC
+printf '#!/bin/sh\nexec "%s" -p "%s" -c "%s" "$@"\n' "$nginx" "$demo/nginx" "$demo/nginx/nginx.conf" >nginx.sh
+chmod +x nginx.sh
 
 # The repository, with a hook that tells turnout about each push, signed.
 git init -q --bare repo.git

@@ -123,10 +123,34 @@ is_commit(const char *s)
 	return 1;
 }
 
+/*
+ * A JSON string of s, or null. Command output and cut-off excerpts need not
+ * be valid UTF-8, which jansson refuses: such bytes become '?' instead of
+ * the whole line going missing.
+ */
+static json_t *
+json_text(const char *s)
+{
+	json_t *j;
+	char *copy;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	copy = xstrdup(s);
+	for (unsigned char *c = (unsigned char *)copy; *c != '\0'; c++)
+		if (*c >= 0x80)
+			*c = '?';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
 static json_t *
 json_str_or_null(const char *s)
 {
-	return s != NULL ? json_string(s) : json_null();
+	return json_text(s);
 }
 
 /* The JSON of a deployment, with its steps. */
@@ -398,8 +422,8 @@ api_log(const struct api *api, struct MHD_Connection *c, int64_t id)
 	}
 	arr = json_array();
 	for (int i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{sIssss}", "ts", (json_int_t)lines[i].ts,
-		    "stream", lines[i].stream, "line", lines[i].text));
+		json_array_append_new(arr, json_pack("{sIssso}", "ts", (json_int_t)lines[i].ts,
+		    "stream", lines[i].stream, "line", json_text(lines[i].text)));
 	ret = reply_json(c, MHD_HTTP_OK, json_pack("{sosIsbss}", "lines", arr,
 	    "next_offset", (json_int_t)(offset + n), "done", done && n < API_LOG_MAX,
 	    "status", d.status));

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@
 #define HTTP_CONNECTION_LIMIT 256
 #define HTTP_CONNECTION_TIMEOUT 30	/* seconds of silence before a connection is dropped */
 #define HTTP_THREADS 4
+/* All request bodies in memory together: 4 x max_body, at least this. */
+#define HTTP_BODY_BUDGET_MIN (64u << 20)
 
 struct http {
 	const struct config *cfg;
@@ -31,6 +34,13 @@ struct http {
 	struct api api;
 	struct MHD_Daemon *daemon;
 	int port;
+	/*
+	 * Bytes of request bodies held in memory by all connections, and the
+	 * most that may be: 256 connections each sending max_body unsigned
+	 * must not take gigabytes.
+	 */
+	atomic_size_t buffered;
+	size_t budget;
 };
 
 /* Per-request state, from the first call of the handler to completion. */
@@ -42,6 +52,7 @@ struct request {
 	size_t cap;
 	int answered;			/* a response was queued early (413) */
 	int too_large;			/* the body went past max_body while streaming */
+	int busy;			/* ... or past the budget of all connections */
 	size_t discarded;		/* bytes dropped since then */
 };
 
@@ -125,9 +136,12 @@ http_hook(struct http *h, struct MHD_Connection *c, struct request *req)
 	return ret;
 }
 
-/* Appends a chunk of body; returns -1 once the body is over max_body. */
+/*
+ * Appends a chunk of body; returns -1 once the body is over max, -2 when
+ * all connections together hold the budget already.
+ */
 static int
-request_append(struct request *req, const char *data, size_t size, size_t max)
+request_append(struct http *h, struct request *req, const char *data, size_t size, size_t max)
 {
 	if (size > max - req->len)
 		return -1;
@@ -138,12 +152,26 @@ request_append(struct request *req, const char *data, size_t size, size_t max)
 			cap *= 2;
 		if (cap > max)
 			cap = max;
+		if (atomic_fetch_add(&h->buffered, cap - req->cap) + (cap - req->cap) > h->budget) {
+			atomic_fetch_sub(&h->buffered, cap - req->cap);
+			return -2;
+		}
 		req->body = xrealloc(req->body, cap);
 		req->cap = cap;
 	}
 	memcpy(req->body + req->len, data, size);
 	req->len += size;
 	return 0;
+}
+
+/* Frees a body and gives its bytes back to the budget. */
+static void
+request_free_body(struct http *h, struct request *req)
+{
+	atomic_fetch_sub(&h->buffered, req->cap);
+	free(req->body);
+	req->body = NULL;
+	req->len = req->cap = 0;
 }
 
 /* Serves an embedded web asset. */
@@ -203,6 +231,7 @@ http_access(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct http *h = cls;
 	struct request *req = *con_cls;
+	int rc = 0;
 	int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 
@@ -222,7 +251,7 @@ http_access(void *cls, struct MHD_Connection *c, const char *url,
 	if (*upload_data_size != 0) {
 		if (req->is_api) {
 			/* API bodies are small JSON objects. */
-			if (request_append(req, upload_data, *upload_data_size, API_MAX_BODY) != 0)
+			if (request_append(h, req, upload_data, *upload_data_size, API_MAX_BODY) != 0)
 				req->too_large = 1;
 			*upload_data_size = 0;
 			return MHD_YES;
@@ -237,13 +266,12 @@ http_access(void *cls, struct MHD_Connection *c, const char *url,
 		 * and answered 413 at its end; one that goes on for another
 		 * max_body is cut off by closing the connection.
 		 */
-		if (req->too_large || request_append(req, upload_data, *upload_data_size,
-		    h->cfg->server.max_body) != 0) {
+		if (req->too_large || (rc = request_append(h, req, upload_data,
+		    *upload_data_size, h->cfg->server.max_body)) != 0) {
 			if (!req->too_large) {
 				req->too_large = 1;
-				free(req->body);
-				req->body = NULL;
-				req->len = req->cap = 0;
+				req->busy = rc == -2;
+				request_free_body(h, req);
 			}
 			req->discarded += *upload_data_size;
 			*upload_data_size = 0;
@@ -261,6 +289,10 @@ http_access(void *cls, struct MHD_Connection *c, const char *url,
 		if (req->too_large)
 			return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body is too large");
 		return api_handle(&h->api, c, method, url, req->body, req->len);
+	}
+	if (req->busy) {
+		log_warn("hook '%s': too many bodies in memory at once; refused with 503", req->app->name);
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "too many webhooks at once; retry");
 	}
 	if (req->too_large) {
 		log_warn("hook '%s': streamed body over max_body (%zu) refused", req->app->name,
@@ -295,7 +327,7 @@ http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 	if (req == NULL)
 		return;
-	free(req->body);
+	request_free_body(cls, req);
 	free(req);
 	*con_cls = NULL;
 }
@@ -362,6 +394,8 @@ http_start(const struct config *cfg, struct store *st, api_queued_fn queued, voi
 	h->api.queued = queued;
 	h->api.queued_ctx = ctx;
 	h->api.sessions = session_new();
+	h->budget = cfg->server.max_body * 4 > HTTP_BODY_BUDGET_MIN ?
+	    cfg->server.max_body * 4 : HTTP_BODY_BUDGET_MIN;
 	fd = http_bind(cfg->server.listen_host, cfg->server.listen_port, cause);
 	if (fd < 0) {
 		free(h);

@@ -31,6 +31,10 @@ static const struct cmd cmds[] = {
 	{ "check-config", cmd_check_config, "check-config [-c FILE]     validate the config, print problems" },
 	{ "deploy", cmd_client, "deploy APP [COMMIT] [--wait]  queue a deployment (branch head if no commit)" },
 	{ "rollback", cmd_client, "rollback APP [--wait]      send traffic back to the previous color" },
+	{ "status", cmd_client, "status [APP]               apps, live color, live commit, queue" },
+	{ "history", cmd_client, "history APP [-n N]         past deployments, newest first" },
+	{ "logs", cmd_client, "logs ID [-f]               a deployment's log; -f follows it live" },
+	{ "cancel", cmd_client, "cancel ID                  cancel a queued or running deployment" },
 	{ "version", cmd_version, "version                    print the version" },
 	{ "help", cmd_help, "help                       show this list" },
 };
@@ -114,7 +118,7 @@ cmd_check_config(int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* deploy / rollback: talk to the daemon; -c FILE may come anywhere. */
+/* The client commands talk to the daemon; -c FILE may come anywhere. */
 static int
 cmd_client(int argc, char **argv)
 {

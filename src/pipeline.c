@@ -22,6 +22,8 @@
 /* Log lines are written in batches: at most this many, or this old. */
 #define LOG_BATCH 64
 #define LOG_FLUSH_MS 250
+/* The most lines one deployment's log keeps. */
+#define LOG_MAX_LINES 100000
 /* Answers in a row from the new color that confirm wants (see probe_wait). */
 #define CONFIRM_STREAK 5
 /* How long the old color keeps running after the switch when keep_old = no. */
@@ -43,6 +45,7 @@ struct pipeline {
 	char *ref;
 	char *release;			/* release dir, owned */
 	int64_t step;			/* current step row, -1 between steps */
+	const char *step_name;		/* and its name (static) */
 	enum stop stop;
 	long long last_cancel_check;
 	char *error;			/* why it failed: the first failed step's detail */
@@ -52,6 +55,11 @@ struct pipeline {
 	char capture[256];		/* first stdout line, when capturing */
 	int capturing;
 	int git;			/* the command being run is ours (git) */
+	int uncancellable;		/* a stop that must finish (cancel waits) */
+	const char *color;		/* the color deployed to, once chosen */
+	const char *fail_step;		/* the step that failed, for bad releases */
+	size_t nlogged;			/* log lines stored so far */
+	char *repo_shown;		/* the repo URL without user:password@ */
 };
 
 static long long
@@ -78,7 +86,16 @@ log_flush(struct pipeline *p)
 static void
 log_add(struct pipeline *p, const char *stream, const char *text)
 {
-	struct store_line *l = &p->lines[p->nlines++];
+	struct store_line *l;
+
+	/* A runaway command must not fill the disk: the log stops at a limit. */
+	if (++p->nlogged > LOG_MAX_LINES) {
+		if (p->nlogged != LOG_MAX_LINES + 1)
+			return;
+		stream = "turnout";
+		text = "(log limit reached: further lines of this deployment are dropped)";
+	}
+	l = &p->lines[p->nlines++];
 
 	l->ts = store_now();
 	l->stream = stream;
@@ -122,6 +139,8 @@ is_cancelled(void *ctx)
 
 	if (p->nlines > 0 && now - p->last_flush >= LOG_FLUSH_MS)
 		log_flush(p);	/* a quiet command's last lines still show up live */
+	if (p->uncancellable)
+		return 0;
 	if (*p->stopping) {
 		p->stop = STOP_INTERRUPTED;
 		return 1;
@@ -141,6 +160,7 @@ step_begin(struct pipeline *p, const char *name)
 {
 	log_flush(p);
 	p->step = store_step_begin(p->st, p->id, name);
+	p->step_name = name;
 	note(p, "step %s", name);
 }
 
@@ -167,6 +187,8 @@ step_fail(struct pipeline *p, const char *fmt, ...)
 	va_end(ap);
 	if (p->stop == STOP_NONE)
 		p->stop = STOP_FAILED;
+	if (p->stop == STOP_FAILED && p->fail_step == NULL)
+		p->fail_step = p->step_name;
 	if (p->error == NULL)
 		p->error = xstrdup(text);
 	step_end(p, p->stop == STOP_FAILED ? "failed" : "cancelled", text);
@@ -301,6 +323,21 @@ expand_url(const char *url, int port, const char *color)
 	return out;
 }
 
+/* Returns a copy of url without the "user:password@" a repo URL may hold. */
+static char *
+redact_url(const char *url)
+{
+	const char *scheme = strstr(url, "://"), *at, *slash;
+
+	if (scheme == NULL)
+		return xstrdup(url);
+	at = strchr(scheme + 3, '@');
+	slash = strchr(scheme + 3, '/');
+	if (at == NULL || (slash != NULL && slash < at))
+		return xstrdup(url);
+	return xasprintf("%.*s***@%s", (int)(scheme + 3 - url), url, at + 1);
+}
+
 /* Returns 1 for a directory that exists. */
 static int
 is_dir(const char *path)
@@ -401,7 +438,7 @@ step_fetch(struct pipeline *p)
 		const char *argv[] = { "git", "clone", "--mirror", "--quiet", "--", p->app->repo, cache, NULL };
 
 		mkdirs(rels);
-		note(p, "cloning %s", p->app->repo);
+		note(p, "cloning %s", p->repo_shown);
 		if (run_git(p, argv, &why) != 0)
 			goto fail;
 	} else {
@@ -418,7 +455,7 @@ step_fetch(struct pipeline *p)
 		argv[6] = spec;
 		if (run_git(p, argv, &why) != 0 || strlen(p->capture) < 40) {
 			free(why);
-			why = xasprintf("branch '%s' is not in %s", p->app->branch, p->app->repo);
+			why = xasprintf("branch '%s' is not in %s", p->app->branch, p->repo_shown);
 			goto fail;
 		}
 		p->commit = xstrdup(p->capture);
@@ -434,7 +471,7 @@ step_fetch(struct pipeline *p)
 		argv[6] = spec;
 		if (run_git(p, argv, &why) != 0 || strlen(p->capture) < 40) {
 			free(why);
-			why = xasprintf("commit %s is not in %s", p->commit, p->app->repo);
+			why = xasprintf("commit %s is not in %s", p->commit, p->repo_shown);
 			goto fail;
 		}
 		if (strcmp(p->capture, p->commit) != 0) {
@@ -485,18 +522,35 @@ step_build(struct pipeline *p, const char *color, const char *old)
 	return 0;
 }
 
-/* Stops a color with the stop command, if there is one; logs failures. */
+/*
+ * Stops a color with the stop command, if there is one; logs failures. It
+ * runs in the release dir the color was started from, with that commit:
+ * a stop command may depend on them (docker compose names projects after
+ * the directory). Once begun it is not cancelled: half-stopped is worse.
+ */
 static void
 stop_color(struct pipeline *p, const char *color, const char *other)
 {
-	char *why = NULL;
+	struct store_app a;
+	char *why = NULL, *commit = p->commit, *release = p->release;
+	int i = strcmp(color, "green") == 0;
 
 	if (p->app->stop == NULL)
 		return;
+	if (store_get_app(p->st, p->app->name, &a) == 0 && a.release[i] != NULL &&
+	    is_dir(a.release[i])) {
+		p->commit = a.commit[i];
+		p->release = a.release[i];
+	}
+	p->uncancellable = 1;
 	if (run_shell(p, "stop", p->app->stop, color, other, p->app->stop_timeout, &why) != 0) {
 		note(p, "%s", why);
 		free(why);
 	}
+	p->uncancellable = 0;
+	p->commit = commit;
+	p->release = release;
+	store_app_release(&a);
 }
 
 /* start: stop, then start, the idle color. */
@@ -633,17 +687,52 @@ step_retire(struct pipeline *p, const char *old, const char *color)
 	step_end(p, "succeeded", NULL);
 }
 
-/* The status for a deployment that stopped early, marking bad releases. */
+/*
+ * The status for a deployment that stopped early. A commit is marked a bad
+ * release only when the release itself failed (build, start, verify): a
+ * fetch that could not reach the forge or a proxy test broken by other
+ * config says nothing about the commit.
+ */
 static const char *
-stopped_status(struct pipeline *p, const char *why)
+stopped_status(struct pipeline *p)
 {
+	static const char *const blamed[] = { "build", "start", "verify" };
+
 	if (p->stop == STOP_CANCELLED)
 		return "cancelled";
 	if (p->stop == STOP_INTERRUPTED)
 		return "interrupted";
-	if (p->commit != NULL)
-		store_mark_bad(p->st, p->app->name, p->commit, p->id, why);
+	for (size_t i = 0; i < 3 && p->commit != NULL && p->fail_step != NULL; i++)
+		if (strcmp(p->fail_step, blamed[i]) == 0) {
+			char *why = xasprintf("%s failed", p->fail_step);
+
+			store_mark_bad(p->st, p->app->name, p->commit, p->id, why);
+			free(why);
+		}
 	return "failed";
+}
+
+/*
+ * After a failed confirm: traffic back to old. When even that fails, the
+ * proxy still sends traffic to color, and the database must say so.
+ */
+static int
+switch_back(struct pipeline *p, const char *color, const char *old)
+{
+	struct store_app a;
+	int i = strcmp(color, "green") == 0;
+
+	p->stop = STOP_NONE;
+	if (step_switch(p, "rollback", old, color) == 0) {
+		settle(p, old);
+		return 0;
+	}
+	log_error("%s #%lld: switching back to %s failed: %s still serves", p->app->name,
+	    (long long)p->id, old, color);
+	if (store_get_app(p->st, p->app->name, &a) == 0)
+		store_set_live(p->st, p->app->name, color, a.commit[i], p->id);
+	store_app_release(&a);
+	return -1;
 }
 
 /* Reads which color is live: "blue", "green" or NULL. */
@@ -670,18 +759,23 @@ deploy(struct pipeline *p)
 	store_app_release(&a);
 	note(p, "deploying %s to %s (live: %s)", p->commit != NULL ? p->commit : p->app->branch,
 	    color, old != NULL ? old : "nothing");
+	p->color = color;
 	if (step_fetch(p) != 0 || step_build(p, color, old) != 0 || step_start(p, color, old) != 0)
-		return stopped_status(p, "deployment failed");
+		return stopped_status(p);
 	if (step_verify(p, color, p->app->health_timeout) != 0) {
-		if (p->stop == STOP_FAILED) {
-			note(p, "stopping %s, which never became healthy; %s keeps serving", color,
-			    old != NULL ? old : "nothing");
+		/*
+		 * The new color never serves: stop it, also after a cancel, so
+		 * that a rollback never finds it running an unproven release.
+		 */
+		if (p->stop != STOP_INTERRUPTED) {
+			note(p, "stopping %s, which did not pass its health check; %s keeps serving",
+			    color, old != NULL ? old : "nothing");
 			stop_color(p, color, old);
 		}
-		return stopped_status(p, "health check failed");
+		return stopped_status(p);
 	}
 	if (step_switch(p, "switch", color, old) != 0)
-		return stopped_status(p, "switch failed");
+		return stopped_status(p);
 	if (step_confirm(p, color) != 0) {
 		store_mark_bad(p->st, p->app->name, p->commit, p->id, "confirm through the proxy failed");
 		if (old == NULL) {
@@ -689,15 +783,10 @@ deploy(struct pipeline *p)
 			store_set_live(p->st, p->app->name, color, p->commit, p->id);
 			return "failed";
 		}
-		p->stop = STOP_NONE;
-		if (step_switch(p, "rollback", old, color) != 0)
-			log_error("%s #%lld: automatic rollback to %s failed", p->app->name,
-			    (long long)p->id, old);
-		else
-			settle(p, old);
-		return "rolled_back";
+		return switch_back(p, color, old) == 0 ? "rolled_back" : "failed";
 	}
 	store_set_live(p->st, p->app->name, color, p->commit, p->id);
+	store_unmark_bad(p->st, p->app->name, p->commit);
 	step_retire(p, old, color);
 	return "succeeded";
 }
@@ -722,7 +811,13 @@ rollback(struct pipeline *p)
 	}
 	target = switch_other(live);
 	t = strcmp(target, "green") == 0;
+	/*
+	 * The other color qualifies only with a release that once served and
+	 * is not marked bad: a cancelled or failed deployment may have left an
+	 * unproven one there.
+	 */
 	if (a.commit[t] != NULL && !store_is_bad(p->st, p->app->name, a.commit[t]) &&
+	    store_was_live(p->st, p->app->name, a.commit[t]) &&
 	    (a.live_commit == NULL || strcmp(a.commit[t], a.live_commit) != 0)) {
 		p->commit = xstrdup(a.commit[t]);
 		p->release = xstrdup(a.release[t]);
@@ -732,14 +827,15 @@ rollback(struct pipeline *p)
 			if (step_switch(p, "switch", target, live) != 0)
 				status = "failed";
 			else if (step_confirm(p, target) != 0) {
-				p->stop = STOP_NONE;
-				if (step_switch(p, "rollback", live, target) == 0)
-					settle(p, live);
+				store_mark_bad(p->st, p->app->name, p->commit, p->id,
+				    "confirm through the proxy failed");
+				switch_back(p, target, live);
 				status = "failed";
 			} else {
 				store_set_live(p->st, p->app->name, target, p->commit, p->id);
 				status = "succeeded";
 			}
+			p->color = target;
 			goto out;
 		}
 		if (p->stop != STOP_FAILED) {
@@ -748,6 +844,9 @@ rollback(struct pipeline *p)
 		}
 		note(p, "%s is not running: redeploying %.12s instead", target, p->commit);
 		p->stop = STOP_NONE;
+		p->fail_step = NULL;
+		free(p->error);
+		p->error = NULL;
 		free(p->release);
 		p->release = NULL;
 	} else {
@@ -786,14 +885,16 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 	p.ref = xstrdup(d->ref);
 	p.step = -1;
 	p.last_flush = mono_ms();
+	p.repo_shown = redact_url(app->repo);
 	log_info("%s: deployment %lld (%s) started", app->name, (long long)d->id, d->kind);
 	status = strcmp(d->kind, "rollback") == 0 ? rollback(&p) : deploy(&p);
 	note(&p, "deployment %s after %lld ms", status, mono_ms() - t0);
 	log_flush(&p);
-	store_finish(st, d->id, status, NULL, p.error);
+	store_finish(st, d->id, status, p.color, p.error);
 	log_info("%s: deployment %lld %s after %lld ms%s%s", app->name, (long long)d->id, status,
 	    mono_ms() - t0, p.error != NULL ? ": " : "", p.error != NULL ? p.error : "");
 	free(p.error);
+	free(p.repo_shown);
 	free(p.commit);
 	free(p.ref);
 	free(p.release);

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <signal.h>
 #include <spawn.h>
@@ -90,6 +92,46 @@ pipe_read(struct spawn_pipe *p, const struct spawn_opts *o)
 	p->len += (size_t)n;
 	pipe_lines(p, o, 0);
 	return 1;
+}
+
+/* Reads a pipe to its end and throws the bytes away, then closes it. */
+static void *
+drain_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+	}
+	close(fd);
+	return NULL;
+}
+
+/*
+ * Something the command started in the background (the app, for a start
+ * command) still holds its output. Closing our end would kill it with
+ * SIGPIPE at its next write, so a detached thread keeps reading until that
+ * process closes it or exits.
+ */
+static void
+spawn_drain(int fd)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	if (pthread_create(&t, &attr, drain_main, (void *)(intptr_t)fd) != 0)
+		close(fd);
+	pthread_attr_destroy(&attr);
 }
 
 /* Kills the whole process group: SIGTERM, then SIGKILL if it lingers. */
@@ -209,7 +251,7 @@ spawn_run(const struct spawn_opts *o, struct spawn_result *res, char **cause)
 	for (int i = 0; i < 2; i++)
 		if (pipes[i].fd >= 0) {
 			pipe_lines(&pipes[i], o, 1);
-			close(pipes[i].fd);
+			spawn_drain(pipes[i].fd);
 		}
 	if (res->outcome == SPAWN_EXITED) {
 		if (WIFSIGNALED(wstatus)) {

@@ -710,6 +710,29 @@ store_mark_bad(struct store *st, const char *app, const char *commit, int64_t de
 }
 
 int
+store_unmark_bad(struct store *st, const char *app, const char *commit)
+{
+	return store_do(st, "DELETE FROM bad_releases WHERE app = ? AND commit_sha = ?", "ss",
+	    app, commit);
+}
+
+int
+store_was_live(struct store *st, const char *app, const char *commit)
+{
+	sqlite3_stmt *stmt;
+	int yes = 0;
+
+	pthread_mutex_lock(&st->lock);
+	stmt = store_prepare(st, "SELECT 1 FROM deployments WHERE app = ? AND commit_sha = ?"
+	    " AND status = 'succeeded' LIMIT 1", "ss", app, commit);
+	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
+		yes = 1;
+	sqlite3_finalize(stmt);
+	pthread_mutex_unlock(&st->lock);
+	return yes;
+}
+
+int
 store_is_bad(struct store *st, const char *app, const char *commit)
 {
 	sqlite3_stmt *stmt;

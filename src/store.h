@@ -148,6 +148,10 @@ int store_log(struct store *st, int64_t deployment, const struct store_line *lin
 /* Marks a commit as a bad release of app, with the reason. */
 int store_mark_bad(struct store *st, const char *app, const char *commit,
     int64_t deployment, const char *reason);
+/* Clears the mark: the commit has since been deployed with success. */
+int store_unmark_bad(struct store *st, const char *app, const char *commit);
+/* Returns 1 when a deployment of commit to app ever succeeded, else 0. */
+int store_was_live(struct store *st, const char *app, const char *commit);
 /* Returns 1 when the commit is marked bad for app, else 0. */
 int store_is_bad(struct store *st, const char *app, const char *commit);
 /*

@@ -101,7 +101,7 @@ test_expect_success 'a color that never gets healthy is stopped; the old one kee
 	db "SELECT error FROM deployments WHERE id = $DEPLOYMENT" >err &&
 	test_grep "green is not healthy after 5 s: last answer HTTP 503: not ready" err &&
 	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
-	test_grep "stopping green, which never became healthy" log &&
+	test_grep "stopping green, which did not pass its health check" log &&
 	test_path_is_missing run/app-green.pid &&
 	test "$(db "SELECT count(*) FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'switch'"'"'")" = 0 &&
 	commit_rm unhealthy

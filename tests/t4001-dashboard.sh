@@ -1,0 +1,85 @@
+#!/bin/sh
+# The dashboard in real headless Chromium: log in, read the history, roll
+# back and redeploy with clicks, CSRF refused; screenshots kept.
+
+test_description='the dashboard in a real browser'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-pipeline.sh"
+
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+PLAYWRIGHT_CORE=${PLAYWRIGHT_CORE:-$TURNOUT_BUILD_DIR/node_modules/playwright-core}
+export CHROMIUM PLAYWRIGHT_CORE
+ARTIFACTS=$TURNOUT_BUILD_DIR/tests/artifacts
+
+missing=
+test_have_prereq NGINX || missing="nginx"
+test -x "$CHROMIUM" || missing="$missing chromium"
+command -v node >/dev/null || missing="$missing node"
+test -d "$PLAYWRIGHT_CORE" || missing="$missing playwright-core (contrib/check.sh installs it)"
+if test -n "$missing"
+then
+	# In CI a missing browser is a failure, not a reason to skip.
+	if test -n "${CI:-}"
+	then
+		test_expect_success 'browser test prerequisites' 'echo "missing:$missing" && false'
+		test_done
+	fi
+	skip_all="missing:$missing"
+	test_done
+fi
+
+test_expect_success 'a stack with two deployments' '
+	setup_stack &&
+	commit_push README v1 "first release" && wait_status $DEPLOYMENT succeeded &&
+	commit_push README v2 "second release" && wait_status $DEPLOYMENT succeeded &&
+	V1=$(git -C work rev-parse HEAD~1) &&
+	test "$(active_color)" = blue
+'
+
+test_expect_success 'log in, roll back and redeploy with clicks in Chromium' '
+	mkdir -p "$ARTIFACTS" &&
+	node "$TEST_DIRECTORY/browser/dashboard.js" "$TURNOUT_URL" test-token \
+		"$ARTIFACTS/dashboard.png" >seen 2>browser.err;
+	cat seen browser.err &&
+	test_grep "^done=1$" seen
+'
+
+test_expect_success 'the login form came first, a wrong token was refused' '
+	test_grep "^login_shown=1$" seen &&
+	test_grep "^wrong_token_error=wrong token$" seen &&
+	test_grep "^logged_in=1$" seen
+'
+
+test_expect_success 'the page showed the live color, commit, history and chart' '
+	test_grep "^color_before=blue$" seen &&
+	test_grep "^live_commit=$(git -C work rev-parse HEAD | cut -c1-12)$" seen &&
+	test_grep "^history_rows=2$" seen &&
+	test_grep "^chart_bars=2$" seen
+'
+
+test_expect_success 'the session cookie is HttpOnly and a POST without CSRF is 403' '
+	test_grep "^cookie_visible_to_js=false$" seen &&
+	test_grep "^post_without_csrf=403$" seen
+'
+
+test_expect_success 'Rollback asked for confirmation and the color flipped' '
+	test_grep "^dialog=Roll demo back to the other color?$" seen &&
+	test_grep "^rollback_color_changed=true$" seen &&
+	test_grep "^log_has_switch=true$" seen &&
+	test "$(db "SELECT kind FROM deployments ORDER BY id DESC LIMIT 1 OFFSET 1")" = rollback
+'
+
+test_expect_success 'Redeploy of the oldest row made it live again' '
+	test_grep "^redeploy_commit=$(echo $V1 | cut -c1-12)$" seen &&
+	test_grep "^redeploy_color_changed=true$" seen &&
+	test_grep "^live_commit_after=$(echo $V1 | cut -c1-12)$" seen &&
+	test "$(db "SELECT kind || '"'"' '"'"' || status FROM deployments ORDER BY id DESC LIMIT 1")" = "redeploy succeeded"
+'
+
+test_expect_success 'readable on a phone, screenshots kept' '
+	test_grep "^phone_overflow=false$" seen &&
+	test -s "$ARTIFACTS/dashboard.png" &&
+	test -s "$ARTIFACTS/dashboard-phone.png"
+'
+
+test_done
