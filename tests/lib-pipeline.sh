@@ -34,6 +34,13 @@ free_port () {
 
 test_lazy_prereq NGINX 'test -x "$NGINX" || command -v nginx >/dev/null'
 
+# Every script that uses this stack needs a real nginx.
+if ! test_have_prereq NGINX
+then
+	skip_all='nginx is not installed'
+	test_done
+fi
+
 # The app's start/stop: runs the demo app for $TURNOUT_COLOR from the
 # release dir, its pid in $RUN. A release holding "start-fails" fails.
 write_app_script () {

@@ -5,12 +5,6 @@ test_description='the deploy pipeline with nginx'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-pipeline.sh"
 
-if ! test_have_prereq NGINX
-then
-	skip_all='nginx is not installed'
-test_done
-fi
-
 test_expect_success 'set up git, nginx, two colors and turnout' '
 	setup_stack &&
 	test "$(active_color)" = blue

@@ -6,12 +6,6 @@ test_description='queue, cancel and recovery'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-pipeline.sh"
 
-if ! test_have_prereq NGINX
-then
-	skip_all='nginx is not installed'
-	test_done
-fi
-
 SLOW_BUILD='echo $$ >"$RUN/build.pid"; sleep 30 & echo $! >"$RUN/sleep.pid"; wait'
 
 test_expect_success 'set up and deploy a first release' '

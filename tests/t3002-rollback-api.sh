@@ -5,12 +5,6 @@ test_description='rollback, redeploy, the API and the CLI'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-pipeline.sh"
 
-if ! test_have_prereq NGINX
-then
-	skip_all='nginx is not installed'
-	test_done
-fi
-
 short () {
 	echo "$1" | cut -c1-12
 }

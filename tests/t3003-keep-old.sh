@@ -5,12 +5,6 @@ test_description='keep_old = no retires the old color after the switch'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-pipeline.sh"
 
-if ! test_have_prereq NGINX
-then
-	skip_all='nginx is not installed'
-	test_done
-fi
-
 test_expect_success 'with keep_old = no the old color is stopped after the switch' '
 	setup_stack "keep_old = no" &&
 	commit_push README v1 "v1" &&

@@ -5,12 +5,6 @@ test_description='the JSON API and the CLI'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-pipeline.sh"
 
-if ! test_have_prereq NGINX
-then
-	skip_all='nginx is not installed'
-	test_done
-fi
-
 test_expect_success 'three deployments to look at' '
 	setup_stack &&
 	commit_push README v1 "first" && wait_status $DEPLOYMENT succeeded && D1=$DEPLOYMENT &&
