@@ -24,8 +24,12 @@
 #define LOG_FLUSH_MS 250
 /* The most lines one deployment's log keeps. */
 #define LOG_MAX_LINES 100000
-/* Answers in a row from the new color that confirm wants (see probe_wait). */
-#define CONFIRM_STREAK 5
+/*
+ * Answers in a row from the new color that confirm wants (see probe_wait):
+ * after an nginx reload old workers still answer for a moment; a swapped
+ * link or HAProxy's runtime API have no such moment.
+ */
+#define CONFIRM_STREAK_RELOAD 5
 /* How long the old color keeps running after the switch when keep_old = no. */
 #define RETIRE_DRAIN_MS 1000
 /* How often the database is asked whether a cancel was requested. */
@@ -210,12 +214,17 @@ env_for(struct pipeline *p, const char *color, const char *old)
 	snprintf(num, sizeof num, "%lld", (long long)p->id);
 	spawn_env_set(env, "TURNOUT_DEPLOYMENT", num);
 	spawn_env_set(env, "TURNOUT_COLOR", color);
-	snprintf(num, sizeof num, "%d", switch_port(p->app, color));
-	spawn_env_set(env, "TURNOUT_PORT", num);
 	spawn_env_set(env, "TURNOUT_OLD_COLOR", old != NULL ? old : "");
-	if (old != NULL)
-		snprintf(num, sizeof num, "%d", switch_port(p->app, old));
-	spawn_env_set(env, "TURNOUT_OLD_PORT", old != NULL ? num : "");
+	if (p->app->switch_kind == SWITCH_SOCKET) {
+		spawn_env_set(env, "TURNOUT_SOCKET", switch_socket(p->app, color));
+		spawn_env_set(env, "TURNOUT_OLD_SOCKET", old != NULL ? switch_socket(p->app, old) : "");
+	} else {
+		snprintf(num, sizeof num, "%d", switch_port(p->app, color));
+		spawn_env_set(env, "TURNOUT_PORT", num);
+		if (old != NULL)
+			snprintf(num, sizeof num, "%d", switch_port(p->app, old));
+		spawn_env_set(env, "TURNOUT_OLD_PORT", old != NULL ? num : "");
+	}
 	spawn_env_set(env, "TURNOUT_COMMIT", p->commit != NULL ? p->commit : "");
 	spawn_env_set(env, "TURNOUT_REF", p->ref != NULL ? p->ref : "");
 	spawn_env_set(env, "TURNOUT_RELEASE_DIR", p->release != NULL ? p->release : "");
@@ -584,7 +593,7 @@ step_verify(struct pipeline *p, const char *color, int timeout)
 
 	step_begin(p, "verify");
 	note(p, "GET %s until 2xx (at most %d s)", url, timeout);
-	rc = probe_wait(url, NULL, timeout, 1, NULL, is_cancelled, p, &res);
+	rc = probe_wait(url, switch_socket(p->app, color), timeout, 1, NULL, is_cancelled, p, &res);
 	free(url);
 	if (rc == 0) {
 		char *detail = xasprintf("%s is healthy after %lld ms (HTTP %ld)", color,
@@ -626,6 +635,13 @@ step_switch(struct pipeline *p, const char *name, const char *color, const char 
 	return 0;
 }
 
+static int
+confirm_streak(const struct app_config *app)
+{
+	return app->switch_kind == SWITCH_NGINX || app->switch_kind == SWITCH_COMMAND ?
+	    CONFIRM_STREAK_RELOAD : 1;
+}
+
 /*
  * confirm: poll the confirm URL through the proxy until it answers 2xx from
  * color. Not cancellable: once traffic moved, it is confirmed or undone.
@@ -642,7 +658,7 @@ step_confirm(struct pipeline *p, const char *color)
 	step_begin(p, "confirm");
 	note(p, "GET %s through the proxy until 2xx from %s (at most %d s)", p->app->confirm,
 	    color, p->app->confirm_timeout);
-	if (probe_wait(p->app->confirm, NULL, p->app->confirm_timeout, CONFIRM_STREAK, color,
+	if (probe_wait(p->app->confirm, NULL, p->app->confirm_timeout, confirm_streak(p->app), color,
 	    NULL, NULL, &res) != 0)
 		return step_fail(p, "confirm through the proxy failed after %d s: last answer %s",
 		    p->app->confirm_timeout, probe_describe(&res, desc, sizeof desc));
@@ -665,7 +681,7 @@ settle(struct pipeline *p, const char *color)
 
 	if (p->app->confirm == NULL)
 		return;
-	if (probe_wait(p->app->confirm, NULL, p->app->confirm_timeout, CONFIRM_STREAK, color,
+	if (probe_wait(p->app->confirm, NULL, p->app->confirm_timeout, confirm_streak(p->app), color,
 	    NULL, NULL, &res) == 0)
 		note(p, "the proxy answers from %s again", color);
 	else

@@ -106,7 +106,7 @@ probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
     struct probe_result *res)
 {
 	long long deadline = now_ms() + timeout_s * 1000LL;
-	long interval = 50;
+	long interval = 10;
 	int good = 0;
 
 	for (;;) {

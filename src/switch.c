@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "switch.h"
@@ -15,7 +18,17 @@
 int
 switch_port(const struct app_config *app, const char *color)
 {
+	if (app->switch_kind == SWITCH_SOCKET)
+		return 0;
 	return strcmp(color, "blue") == 0 ? app->blue_port : app->green_port;
+}
+
+const char *
+switch_socket(const struct app_config *app, const char *color)
+{
+	if (app->switch_kind != SWITCH_SOCKET)
+		return NULL;
+	return strcmp(color, "blue") == 0 ? app->blue_socket : app->green_socket;
 }
 
 const char *
@@ -182,6 +195,200 @@ out:
 	return rc;
 }
 
+/* fsyncs the directory that holds path, so a rename in it is durable. */
+static void
+sync_dir_of(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash != NULL) {
+		*(slash == dir ? slash + 1 : slash) = '\0';
+		if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+			fsync(fd);
+			close(fd);
+		}
+	}
+	free(dir);
+}
+
+/*
+ * socket: a new symlink beside socket_link, renamed over it. rename() is
+ * atomic, so the path never goes missing: each new connection through it
+ * reaches one color or the other, and nothing reloads.
+ */
+static int
+switch_socket_link(const struct app_config *app, const char *color, char **cause)
+{
+	const char *target = switch_socket(app, color);
+	char *tmp = xasprintf("%s.turnout-tmp", app->socket_link);
+	int rc = -1;
+
+	unlink(tmp);
+	if (symlink(target, tmp) != 0)
+		*cause = xasprintf("cannot make the link '%s': %s", tmp, strerror(errno));
+	else if (rename(tmp, app->socket_link) != 0) {
+		*cause = xasprintf("cannot rename '%s' over '%s': %s", tmp, app->socket_link,
+		    strerror(errno));
+		unlink(tmp);
+	} else {
+		sync_dir_of(app->socket_link);
+		rc = 0;
+	}
+	free(tmp);
+	return rc;
+}
+
+/*
+ * Sends one command to HAProxy's admin socket and reads the whole answer
+ * (the socket answers one command and closes). Returns a new string or
+ * NULL with *cause set.
+ */
+static char *
+haproxy_ask(const struct app_config *app, const char *command, char **cause)
+{
+	struct sockaddr_un sa;
+	struct timeval tv = { 5, 0 };
+	char *answer = NULL;
+	size_t len = 0;
+	int fd;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (strlen(app->haproxy_socket) >= sizeof sa.sun_path) {
+		*cause = xasprintf("haproxy_socket '%s' is too long a path", app->haproxy_socket);
+		return NULL;
+	}
+	memcpy(sa.sun_path, app->haproxy_socket, strlen(app->haproxy_socket) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		*cause = xasprintf("cannot reach HAProxy at '%s': %s", app->haproxy_socket, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (write(fd, command, strlen(command)) != (ssize_t)strlen(command) || write(fd, "\n", 1) != 1) {
+		*cause = xasprintf("cannot send to HAProxy: %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	for (;;) {
+		char buf[4096];
+		ssize_t n = read(fd, buf, sizeof buf);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		answer = xrealloc(answer, len + (size_t)n + 1);
+		memcpy(answer + len, buf, (size_t)n);
+		len += (size_t)n;
+	}
+	close(fd);
+	if (answer == NULL)
+		answer = xstrdup("");
+	answer[len] = '\0';
+	return answer;
+}
+
+/* "set server BACKEND/COLOR state STATE"; HAProxy answers nothing when it worked. */
+static int
+haproxy_set(const struct app_config *app, const char *color, const char *state, char **cause)
+{
+	char *cmd = xasprintf("set server %s/%s state %s", app->haproxy_backend, color, state);
+	char *answer = haproxy_ask(app, cmd, cause);
+	int rc = -1;
+
+	if (answer != NULL) {
+		answer[strcspn(answer, "\n")] = '\0';
+		if (answer[0] == '\0')
+			rc = 0;
+		else
+			*cause = xasprintf("HAProxy refused '%s': %s", cmd, answer);
+	}
+	free(answer);
+	free(cmd);
+	return rc;
+}
+
+/*
+ * Reads the "show stat" CSV of the backend: for each of blue and green,
+ * its status (UP, DRAIN, MAINT, DOWN, ...) and current sessions.
+ */
+static int
+haproxy_stat(const struct app_config *app, char status[2][16], long scur[2], char **cause)
+{
+	char *answer = haproxy_ask(app, "show stat", cause), *line, *save = NULL;
+
+	if (answer == NULL)
+		return -1;
+	status[0][0] = status[1][0] = '\0';
+	scur[0] = scur[1] = -1;
+	for (line = strtok_r(answer, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char *field[20], *f;
+		int n = 0, i;
+
+		/* pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status */
+		for (f = strsep(&line, ","); f != NULL && n < 20; f = strsep(&line, ","))
+			field[n++] = f;
+		if (n < 18 || strcmp(field[0], app->haproxy_backend) != 0)
+			continue;
+		i = strcmp(field[1], "blue") == 0 ? 0 : strcmp(field[1], "green") == 0 ? 1 : -1;
+		if (i < 0)
+			continue;
+		snprintf(status[i], 16, "%s", field[17]);
+		scur[i] = strtol(field[4], NULL, 10);
+	}
+	free(answer);
+	if (status[0][0] == '\0' || status[1][0] == '\0') {
+		*cause = xasprintf("HAProxy backend '%s' needs servers named blue and green",
+		    app->haproxy_backend);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * haproxy: the new color ready, the old one drain (no new connections, in
+ * flight ones finish), then maint once its sessions are gone. No reload.
+ */
+static int
+switch_haproxy(const struct app_config *app, const char *color, char **cause)
+{
+	const char *old = switch_other(color);
+	char status[2][16];
+	long scur[2];
+	int o = strcmp(old, "green") == 0;
+
+	if (haproxy_stat(app, status, scur, cause) != 0)
+		return -1;
+	if (haproxy_set(app, color, "ready", cause) != 0)
+		return -1;
+	if (haproxy_set(app, old, "drain", cause) != 0) {
+		char *ignored = NULL;
+
+		/* Back as it was: the old color keeps all the traffic. */
+		if (strncmp(status[!o], "MAINT", 5) == 0 && haproxy_set(app, color, "maint", &ignored) != 0)
+			free(ignored);
+		return -1;
+	}
+	/* Wait (at most switch_timeout) for the old color's sessions to end. */
+	for (int i = 0; i < app->switch_timeout * 20; i++) {
+		char *ignored = NULL;
+
+		if (haproxy_stat(app, status, scur, &ignored) != 0) {
+			free(ignored);
+			break;
+		}
+		if (scur[o] <= 0)
+			break;
+		usleep(50000);
+	}
+	return haproxy_set(app, old, "maint", cause);
+}
+
 int
 switch_to(const struct app_config *app, const char *color, const struct spawn_opts *base,
     char **cause)
@@ -189,13 +396,13 @@ switch_to(const struct app_config *app, const char *color, const struct spawn_op
 	switch (app->switch_kind) {
 	case SWITCH_NGINX:
 		return switch_nginx(app, color, base, cause);
-	case SWITCH_COMMAND:
-		return switch_command("switch_command", app->switch_command, base, cause);
 	case SWITCH_SOCKET:
+		return switch_socket_link(app, color, cause);
 	case SWITCH_HAPROXY:
+		return switch_haproxy(app, color, cause);
+	case SWITCH_COMMAND:
 	default:
-		*cause = xasprintf("switch = %s is not supported yet", conf_switch_name(app->switch_kind));
-		return -1;
+		return switch_command("switch_command", app->switch_command, base, cause);
 	}
 }
 
@@ -205,6 +412,30 @@ switch_current(const struct app_config *app)
 	char *text, *p;
 	const char *color = NULL;
 
+	if (app->switch_kind == SWITCH_SOCKET) {
+		char target[4096];
+		ssize_t n = readlink(app->socket_link, target, sizeof target - 1);
+
+		if (n < 0)
+			return NULL;
+		target[n] = '\0';
+		return strcmp(target, app->blue_socket) == 0 ? "blue" :
+		    strcmp(target, app->green_socket) == 0 ? "green" : NULL;
+	}
+	if (app->switch_kind == SWITCH_HAPROXY) {
+		char status[2][16], *cause = NULL;
+		long scur[2];
+		int up[2];
+
+		if (haproxy_stat(app, status, scur, &cause) != 0) {
+			free(cause);
+			return NULL;
+		}
+		/* The live color is the one that takes new connections. */
+		for (int i = 0; i < 2; i++)
+			up[i] = strncmp(status[i], "UP", 2) == 0 || strncmp(status[i], "no check", 8) == 0;
+		return up[0] && !up[1] ? "blue" : up[1] && !up[0] ? "green" : NULL;
+	}
 	if (app->switch_kind != SWITCH_NGINX || (text = read_file(app->nginx_upstream)) == NULL)
 		return NULL;
 	/* The port in the first "server HOST:PORT;" line names the color. */

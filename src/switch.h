@@ -1,8 +1,9 @@
 /*
  * Pointing the proxy at a color, one kind per switch: nginx (upstream file
- * plus test and reload), command (the operator's switch_command); socket
- * and haproxy come later. A switch never writes the database: it reports,
- * and the pipeline records.
+ * plus test and reload), socket (a symlink swapped atomically, no reload),
+ * haproxy (its runtime API: ready, drain, maint), command (the operator's
+ * switch_command). A switch never writes the database: it reports, and the
+ * pipeline records.
  */
 #ifndef TURNOUT_SWITCH_H
 #define TURNOUT_SWITCH_H
@@ -25,8 +26,11 @@ int switch_to(const struct app_config *app, const char *color,
  */
 const char *switch_current(const struct app_config *app);
 
-/* Returns the port of color for app. */
+/* Returns the port of color for app (0 with switch = socket). */
 int switch_port(const struct app_config *app, const char *color);
+
+/* Returns the unix socket of color, or NULL unless switch = socket. */
+const char *switch_socket(const struct app_config *app, const char *color);
 
 /* Returns the other color. */
 const char *switch_other(const char *color);

@@ -15,6 +15,7 @@
 . "$TEST_DIRECTORY/lib-hook.sh"
 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
 DEMO_APP=$TURNOUT_BUILD_DIR/contrib/demo-app/demo-app
 export DEMO_APP
 
@@ -34,8 +35,15 @@ free_port () {
 
 test_lazy_prereq NGINX 'test -x "$NGINX" || command -v nginx >/dev/null'
 
-# Every script that uses this stack needs a real nginx.
-if ! test_have_prereq NGINX
+# Every script that uses this stack needs a real nginx (or HAProxy).
+if test "${SWITCH:-nginx}" = haproxy
+then
+	if ! test -x "$HAPROXY"
+	then
+		skip_all='haproxy is not installed'
+		test_done
+	fi
+elif ! test_have_prereq NGINX
 then
 	skip_all='nginx is not installed'
 	test_done
@@ -127,6 +135,63 @@ start_nginx () {
 	test_atexit 'kill -QUIT "$(cat "$TRASH_DIRECTORY/nginx/nginx.pid")" 2>/dev/null'
 }
 
+# SWITCH=socket: colors on unix sockets, nginx proxies to a symlink.
+write_nginx_socket_conf () {
+	mkdir -p nginx/tmp &&
+	if test "$(id -u)" = 0
+	then
+		user="user root;"
+	else
+		user=
+	fi &&
+	cat >nginx/nginx.conf <<-EOF
+	$user
+	worker_processes 1;
+	pid $PWD/nginx/nginx.pid;
+	error_log $PWD/nginx/error.log warn;
+	events { worker_connections 256; }
+	http {
+	    access_log off;
+	    client_body_temp_path $PWD/nginx/tmp/body;
+	    proxy_temp_path $PWD/nginx/tmp/proxy;
+	    fastcgi_temp_path $PWD/nginx/tmp/fastcgi;
+	    uwsgi_temp_path $PWD/nginx/tmp/uwsgi;
+	    scgi_temp_path $PWD/nginx/tmp/scgi;
+	    # No keepalive here: pooled connections would stay on the old color.
+	    upstream demo { server unix:$PWD/run/demo.sock; }
+	    server {
+	        listen 127.0.0.1:$NGINX_PORT;
+	        location / { proxy_pass http://demo; }
+	    }
+	}
+	EOF
+}
+
+# SWITCH=haproxy: HAProxy in front, blue live and green in maintenance.
+start_haproxy () {
+	cat >haproxy.cfg <<-EOF &&
+	global
+	    stats socket $PWD/haproxy.sock mode 600 level admin
+	    pidfile $PWD/haproxy.pid
+	defaults
+	    mode http
+	    timeout connect 2s
+	    timeout client 30s
+	    timeout server 30s
+	frontend web
+	    bind 127.0.0.1:$NGINX_PORT
+	    default_backend demo
+	    http-response set-header X-Turnout-Color %[srv_name]
+	backend demo
+	    server blue 127.0.0.1:$BLUE_PORT
+	    server green 127.0.0.1:$GREEN_PORT disabled
+	EOF
+	"$HAPROXY" -D -f haproxy.cfg -p "$PWD/haproxy.pid" &&
+	test_atexit 'kill "$(cat "$TRASH_DIRECTORY/haproxy.pid")" 2>/dev/null' &&
+	i=0 && while test ! -S haproxy.sock && test $i -lt 50; do sleep 0.1; i=$((i + 1)); done &&
+	test -S haproxy.sock
+}
+
 setup_stack () {
 	BLUE_PORT=$(free_port) && GREEN_PORT=$(free_port) && NGINX_PORT=$(free_port) &&
 	while test "$GREEN_PORT" = "$BLUE_PORT"; do GREEN_PORT=$(free_port); done &&
@@ -139,18 +204,28 @@ setup_stack () {
 		cd work &&
 		git config user.name "Test Author" &&
 		git config user.email test@example.com &&
+		git config gc.auto 0 && git config maintenance.auto false &&
 		printf '#!/bin/sh\necho building $TURNOUT_COMMIT\n' >build.sh &&
 		git add build.sh &&
 		git commit -q -m "first" &&
 		git remote add origin ../repo.git &&
 		git push -q origin main
 	) &&
-	write_nginx_conf &&
-	write_nginx_script &&
-	# Before any deployment nginx points at blue, where nothing runs yet.
-	printf 'upstream demo { server 127.0.0.1:%s; }\nmap $host $turnout_color_demo { default "blue"; }\n' \
-		"$BLUE_PORT" >nginx/upstream.conf &&
-	start_nginx &&
+	case ${SWITCH:-nginx} in
+	nginx)
+		write_nginx_conf &&
+		write_nginx_script &&
+		# Before any deployment nginx points at blue, where nothing runs yet.
+		printf 'upstream demo { server 127.0.0.1:%s; }\nmap $host $turnout_color_demo { default "blue"; }\n' \
+			"$BLUE_PORT" >nginx/upstream.conf &&
+		start_nginx ;;
+	socket)
+		write_nginx_socket_conf &&
+		ln -s "$PWD/run/blue.sock" run/demo.sock &&
+		start_nginx ;;
+	haproxy)
+		start_haproxy ;;
+	esac &&
 	write_config &&
 	sed -i "s/^blue_port = .*/blue_port = $BLUE_PORT/; s/^green_port = .*/green_port = $GREEN_PORT/;
 		s|^start = .*|start = $PWD/app.sh start|;
@@ -159,11 +234,22 @@ setup_stack () {
 	stop = $PWD/app.sh stop
 	build = sh ./build.sh
 	confirm = http://127.0.0.1:$NGINX_PORT/confirm
-	nginx_test = $PWD/nginx.sh -t -q
-	nginx_reload = $PWD/nginx.sh -s reload
 	health_timeout = 5
 	confirm_timeout = 5
 	EOF
+	case ${SWITCH:-nginx} in
+	nginx)
+		printf 'nginx_test = %s -t -q\nnginx_reload = %s -s reload\n' "$PWD/nginx.sh" \
+			"$PWD/nginx.sh" >>turnout.conf ;;
+	socket)
+		sed -i "/^blue_port/d; /^green_port/d; /^nginx_upstream/d; s|^health = .*|health = http://localhost/healthz|" turnout.conf &&
+		printf 'switch = socket\nblue_socket = %s\ngreen_socket = %s\nsocket_link = %s\n' \
+			"$PWD/run/blue.sock" "$PWD/run/green.sock" "$PWD/run/demo.sock" >>turnout.conf ;;
+	haproxy)
+		sed -i "/^nginx_upstream/d" turnout.conf &&
+		printf 'switch = haproxy\nhaproxy_socket = %s\nhaproxy_backend = demo\n' \
+			"$PWD/haproxy.sock" >>turnout.conf ;;
+	esac &&
 	if test $# -gt 0
 	then
 		printf '%s\n' "$@" >>turnout.conf
@@ -237,4 +323,22 @@ active_color () {
 # Succeeds when process PID runs (a zombie waiting for its reaper does not).
 is_alive () {
 	kill -0 "$1" 2>/dev/null && ! grep -q "^State:.*Z" "/proc/$1/status" 2>/dev/null
+}
+
+# Polls the proxy in the background until stop_poller, one status a line
+# in poll.log (a function, so that "cmd && start_poller" does not send the
+# whole && list to the background).
+start_poller () {
+	rm -f stop-polling
+	( while test ! -f stop-polling
+	  do
+		curl -s -o /dev/null -w "%{http_code}\n" "http://127.0.0.1:$NGINX_PORT/" >>poll.log
+		sleep 0.01
+	  done ) &
+	poller=$!
+}
+
+stop_poller () {
+	touch stop-polling
+	wait $poller || :
 }

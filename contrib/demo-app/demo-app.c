@@ -1,7 +1,9 @@
 /*
  * The demo app turnout deploys in the README demo and the tests: a tiny
  * HTTP server that says which color and commit it is. It listens on
- * 127.0.0.1:$TURNOUT_PORT and takes its behaviour from files in the
+ * 127.0.0.1:$TURNOUT_PORT, or on the unix socket $TURNOUT_SOCKET (then it
+ * also names its color in X-Turnout-Color, for turnout's confirm through
+ * the proxy), and takes its behaviour from files in the
  * directory it starts in (the release dir), so a commit decides it:
  *   unhealthy      /healthz answers 503
  *   fail-confirm   /confirm answers 500 (verify passes, confirm fails)
@@ -13,6 +15,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,7 @@
 
 static char page[512];
 static int unhealthy, fail_confirm;
+static const char *color_header;	/* X-Turnout-Color, on a unix socket */
 
 /* Queues a plain-text answer. */
 static enum MHD_Result
@@ -32,6 +38,8 @@ answer(struct MHD_Connection *c, unsigned int status, const char *text)
 	enum MHD_Result ret;
 
 	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+	if (color_header != NULL)
+		MHD_add_response_header(r, "X-Turnout-Color", color_header);
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -61,14 +69,16 @@ main(void)
 	const char *port = getenv("TURNOUT_PORT");
 	const char *color = getenv("TURNOUT_COLOR");
 	const char *commit = getenv("TURNOUT_COMMIT");
+	const char *sock = getenv("TURNOUT_SOCKET");
+	int lfd = -1;
 	struct MHD_Daemon *d;
 	struct sockaddr_in addr;
 	sigset_t set;
 	FILE *f;
 	int sig, wait_ms = 0;
 
-	if (port == NULL || atoi(port) <= 0) {
-		fprintf(stderr, "demo-app: TURNOUT_PORT is not set\n");
+	if ((port == NULL || atoi(port) <= 0) && (sock == NULL || *sock == '\0')) {
+		fprintf(stderr, "demo-app: neither TURNOUT_PORT nor TURNOUT_SOCKET is set\n");
 		return 2;
 	}
 	unhealthy = has("unhealthy");
@@ -86,20 +96,40 @@ main(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (wait_ms > 0)
 		usleep((useconds_t)wait_ms * 1000);
-	/* Loopback only: the proxy is the way in. */
-	memset(&addr, 0, sizeof addr);
-	addr.sin_family = AF_INET;
-	addr.sin_port = htons((uint16_t)atoi(port));
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)atoi(port), NULL, NULL,
-	    handler, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_END);
+	if (sock != NULL && *sock != '\0') {
+		struct sockaddr_un sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sun_family = AF_UNIX;
+		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+		unlink(sock);
+		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 128) != 0) {
+			fprintf(stderr, "demo-app: cannot listen on %s\n", sock);
+			return 1;
+		}
+		chmod(sock, 0666);	/* the proxy's workers connect to it */
+		color_header = color;
+		d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, handler, NULL,
+		    MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_END);
+	} else {
+		/* Loopback only: the proxy is the way in. */
+		memset(&addr, 0, sizeof addr);
+		addr.sin_family = AF_INET;
+		addr.sin_port = htons((uint16_t)atoi(port));
+		addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)atoi(port), NULL, NULL,
+		    handler, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_END);
+	}
 	if (d == NULL) {
-		fprintf(stderr, "demo-app: cannot listen on port %s\n", port);
+		fprintf(stderr, "demo-app: cannot listen on %s\n", lfd >= 0 ? sock : port);
 		return 1;
 	}
-	printf("demo-app: %s listening on %s\n", color != NULL ? color : "?", port);
+	printf("demo-app: %s listening on %s\n", color != NULL ? color : "?", lfd >= 0 ? sock : port);
 	fflush(stdout);
 	sigwait(&set, &sig);
 	MHD_stop_daemon(d);
+	if (lfd >= 0)
+		unlink(sock);
 	return 0;
 }

@@ -1,0 +1,62 @@
+#!/bin/sh
+# switch = haproxy: the runtime API sets servers ready, drain and maint.
+
+test_description='the HAProxy switch: runtime API, no reload, no failed request'
+SWITCH=haproxy
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-pipeline.sh"
+
+haproxy_state () {
+	printf 'show stat\n' | socat - "UNIX-CONNECT:$PWD/haproxy.sock" 2>/dev/null ||
+	curl -s --unix-socket "$PWD/haproxy.sock" http://x/ 2>/dev/null
+}
+
+test_expect_success 'set up HAProxy with blue live and green in maintenance' '
+	setup_stack &&
+	test "$(active_color)" = blue
+'
+
+test_expect_success 'deployments under load: every request answered 200' '
+	commit_push README v1 "first" && wait_status $DEPLOYMENT succeeded &&
+	test "$(active_color)" = green &&
+	start_poller &&
+	test_when_finished stop_poller &&
+	for n in 2 3 4
+	do
+		commit_push README "v$n" "release $n" && wait_status $DEPLOYMENT succeeded || return 1
+	done &&
+	stop_poller &&
+	sort poll.log | uniq -c &&
+	test $(wc -l <poll.log) -gt 20 &&
+	! grep -v "^200$" poll.log &&
+	proxy_says | grep "color blue, commit $(echo $COMMIT | cut -c1-12)"
+'
+
+test_expect_success 'a failed confirm sets the old color ready again' '
+	commit_push fail-confirm yes "bad" &&
+	wait_status $DEPLOYMENT rolled_back &&
+	proxy_says | grep "color blue" &&
+	test "$(active_color)" = blue &&
+	(cd work && git rm -q fail-confirm && git commit -q -m fix && git push -q origin main)
+'
+
+test_expect_success 'after a restart the live color is read back from the runtime API' '
+	stop_turnout &&
+	db "UPDATE apps SET active_color = '"'"'green'"'"'" &&
+	start_turnout &&
+	test_grep "the proxy serves blue but the database said green" turnout.log &&
+	test "$(active_color)" = blue
+'
+
+test_expect_success 'a wrong backend name fails the switch and leaves traffic alone' '
+	stop_turnout &&
+	sed -i "s/^haproxy_backend = demo/haproxy_backend = nope/" turnout.conf &&
+	start_turnout &&
+	commit_push README v9 "wrong backend" &&
+	wait_status $DEPLOYMENT failed &&
+	db "SELECT error FROM deployments WHERE id = $DEPLOYMENT" >err &&
+	test_grep "HAProxy backend .nope. needs servers named blue and green" err &&
+	proxy_says | grep "color blue"
+'
+
+test_done
