@@ -919,3 +919,18 @@ store_count_by_status(struct store *st, void (*fn)(void *ctx, const char *app,
 	pthread_mutex_unlock(&st->lock);
 	return 0;
 }
+
+int
+store_prune(struct store *st, const char *app, int keep)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = stmt_done(store_prepare(st, "DELETE FROM logs WHERE deployment IN (SELECT id FROM"
+	    " deployments WHERE app = ? ORDER BY id DESC LIMIT -1 OFFSET ?)", "si", app, (int64_t)keep));
+	if (rc == 0)
+		rc = stmt_done(store_prepare(st, "DELETE FROM deliveries WHERE app = ? AND received_at < ?",
+		    "si", app, store_now() - (int64_t)30 * 86400 * 1000));
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}

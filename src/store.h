@@ -198,6 +198,13 @@ int store_get_log(struct store *st, int64_t id, int64_t offset, int limit,
     struct store_logline **lines);
 void store_log_free(struct store_logline *lines, int n);
 
+/*
+ * Keeps the database from growing without bound: drops the logs of all but
+ * the newest keep deployments of app, and delivery ids older than 30 days
+ * (forges do not redeliver that late). Returns 0 or -1.
+ */
+int store_prune(struct store *st, const char *app, int keep);
+
 /* Counts deployments of app by status, for /metrics: calls fn for each pair. */
 int store_count_by_status(struct store *st, void (*fn)(void *ctx, const char *app,
     const char *status, int64_t n), void *ctx);

@@ -13,6 +13,8 @@
 
 /* A worker also looks for queued work this often without being woken. */
 #define WORKER_POLL_S 2
+/* Deployments of an app whose logs are kept (the rows themselves stay). */
+#define WORKER_KEEP_LOGS 500
 
 struct worker {
 	struct workers *all;
@@ -59,6 +61,8 @@ worker_main(void *arg)
 		if (rc == 1) {
 			pipeline_run(w->all->cfg, w->app, w->all->st, &d, &w->all->stopping);
 			store_deployment_release(&d);
+			if (store_prune(w->all->st, w->app->name, WORKER_KEEP_LOGS) != 0)
+				log_warn("%s: cannot prune old logs", w->app->name);
 			continue;	/* something may have been queued meanwhile */
 		}
 		if (rc < 0)

@@ -148,6 +148,22 @@ test_expect_success 'turnout logs ID prints the log; -f follows one to its end' 
 	test_grep "not a deployment id" err
 '
 
+test_lazy_prereq TTY 'command -v script >/dev/null'
+
+test_expect_success TTY 'on a terminal, deploy --wait shows the running step ticking' '
+	(cd work && echo "sleep 1.5" >build.sh && git commit -qam "slow build" && git push -q origin main) &&
+	script -qec "turnout deploy demo --wait" tty.out >/dev/null &&
+	test_grep "$(printf "\r")  build    running" tty.out &&
+	test_grep "build    succeeded" tty.out &&
+	test_grep "deployment [0-9]* succeeded" tty.out
+'
+
+test_expect_success 'piped, deploy --wait prints plain lines' '
+	turnout deploy demo --wait >plain.out &&
+	! grep "$(printf "\r")" plain.out &&
+	test_grep "^build    succeeded" plain.out
+'
+
 test_expect_success 'turnout cancel ID: a finished one exits 1, a running one is cancelled' '
 	test_expect_code 1 turnout cancel $D3 2>err &&
 	test_grep "only queued or running" err &&

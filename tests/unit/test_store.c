@@ -1,0 +1,196 @@
+/* Unit tests for store.c on a real SQLite file: queue, claim, cancel, prune. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "xmalloc.h"
+
+static char dir[] = "/tmp/test_store.XXXXXX";
+
+static int
+setup(void **state)
+{
+	char *path, *cause = NULL;
+
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	path = xasprintf("%s/turnout.db", dir);
+	*state = store_open(path, &cause);
+	free(path);
+	free(cause);
+	return *state != NULL ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	int rc;
+
+	store_close(*state);
+	rc = system(cmd);
+	free(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+static int64_t
+enqueue(struct store *st, const char *app, const char *delivery, enum store_enqueue want)
+{
+	struct store_request req = { .app = app, .kind = "push", .commit = "abcd",
+	    .ref = "refs/heads/main", .sender = "github", .delivery = delivery };
+	int64_t id = 0;
+	char *cause = NULL;
+
+	assert_int_equal(store_enqueue(st, &req, &id, &cause), want);
+	assert_null(cause);
+	return id;
+}
+
+static void
+test_enqueue_duplicate_supersede(void **state)
+{
+	struct store *st = *state;
+	struct store_deployment d;
+	int64_t a = enqueue(st, "x", "d1", STORE_QUEUED);
+	int64_t dup = enqueue(st, "x", "d1", STORE_DUPLICATE);
+	int64_t b = enqueue(st, "x", "d2", STORE_QUEUED);
+	int64_t other = enqueue(st, "y", "d1", STORE_QUEUED);
+
+	assert_int_equal(dup, a);
+	assert_true(b > a);
+	assert_true(other > b);
+	/* The newer push superseded the older one of the same app only. */
+	assert_int_equal(store_get_deployment(st, a, &d), 0);
+	assert_string_equal(d.status, "superseded");
+	store_deployment_release(&d);
+	assert_int_equal(store_claim(st, "x", &d), 1);
+	assert_int_equal(d.id, b);
+	assert_string_equal(d.status, "running");
+	store_deployment_release(&d);
+	assert_int_equal(store_claim(st, "x", &d), 0);
+	assert_int_equal(store_get_deployment(st, 999, &d), 1);
+}
+
+static void
+test_cancel_and_recover(void **state)
+{
+	struct store *st = *state;
+	struct store_deployment d;
+	int64_t q = enqueue(st, "c", NULL, STORE_QUEUED);
+
+	assert_int_equal(store_request_cancel(st, q), 0);
+	assert_int_equal(store_get_deployment(st, q, &d), 0);
+	assert_string_equal(d.status, "cancelled");
+	store_deployment_release(&d);
+	assert_int_equal(store_request_cancel(st, q), 1);	/* finished */
+	assert_int_equal(store_request_cancel(st, 12345), 2);	/* unknown */
+
+	q = enqueue(st, "c", NULL, STORE_QUEUED);
+	assert_int_equal(store_claim(st, "c", &d), 1);
+	store_deployment_release(&d);
+	assert_int_equal(store_cancel_requested(st, q), 0);
+	assert_int_equal(store_request_cancel(st, q), 0);	/* running: flagged */
+	assert_int_equal(store_cancel_requested(st, q), 1);
+	/* A restart finds it running: it ends interrupted. */
+	assert_true(store_recover(st) >= 1);
+	assert_int_equal(store_get_deployment(st, q, &d), 0);
+	assert_string_equal(d.status, "interrupted");
+	store_deployment_release(&d);
+}
+
+static void
+test_bad_releases(void **state)
+{
+	struct store *st = *state;
+	int64_t id = enqueue(st, "b", NULL, STORE_QUEUED);
+	char *good;
+
+	assert_int_equal(store_is_bad(st, "b", "abcd"), 0);
+	assert_int_equal(store_mark_bad(st, "b", "abcd", id, "confirm failed"), 0);
+	assert_int_equal(store_is_bad(st, "b", "abcd"), 1);
+	assert_int_equal(store_finish(st, id, "succeeded", "blue", NULL), 0);
+	/* A succeeded deployment of a bad commit is still not picked. */
+	assert_null(store_last_good_commit(st, "b", NULL));
+	assert_int_equal(store_unmark_bad(st, "b", "abcd"), 0);
+	good = store_last_good_commit(st, "b", NULL);
+	assert_non_null(good);
+	assert_string_equal(good, "abcd");
+	free(good);
+	assert_null(store_last_good_commit(st, "b", "abcd"));
+	assert_int_equal(store_was_live(st, "b", "abcd"), 1);
+	assert_int_equal(store_was_live(st, "b", "ffff"), 0);
+}
+
+static void
+test_logs_page_and_prune(void **state)
+{
+	struct store *st = *state;
+	struct store_line lines[3] = { { 1, "out", "one" }, { 2, "err", "two" }, { 3, "turnout", "three" } };
+	struct store_logline *got;
+	int64_t ids[4];
+	int n;
+
+	for (int i = 0; i < 4; i++) {
+		ids[i] = enqueue(st, "p", NULL, STORE_QUEUED);
+		assert_int_equal(store_log(st, ids[i], lines, 3), 0);
+	}
+	n = store_get_log(st, ids[0], 1, 10, &got);
+	assert_int_equal(n, 2);
+	assert_string_equal(got[0].text, "two");
+	assert_string_equal(got[0].stream, "err");
+	store_log_free(got, n);
+	/* Keep the logs of the newest two deployments only. */
+	assert_int_equal(store_prune(st, "p", 2), 0);
+	n = store_get_log(st, ids[1], 0, 10, &got);
+	assert_int_equal(n, 0);
+	store_log_free(got, n);
+	n = store_get_log(st, ids[2], 0, 10, &got);
+	assert_int_equal(n, 3);
+	store_log_free(got, n);
+}
+
+static void
+test_history_paging(void **state)
+{
+	struct store *st = *state;
+	struct store_deployment *list;
+	int64_t ids[5];
+	int n;
+
+	for (int i = 0; i < 5; i++)
+		ids[i] = enqueue(st, "h", NULL, STORE_QUEUED);
+	n = store_list_deployments(st, "h", 0, 2, &list);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].id, ids[4]);
+	assert_int_equal(list[1].id, ids[3]);
+	store_deployments_free(list, n);
+	n = store_list_deployments(st, "h", ids[3], 10, &list);
+	assert_int_equal(n, 3);
+	assert_int_equal(list[0].id, ids[2]);
+	store_deployments_free(list, n);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enqueue_duplicate_supersede),
+		cmocka_unit_test(test_cancel_and_recover),
+		cmocka_unit_test(test_bad_releases),
+		cmocka_unit_test(test_logs_page_and_prune),
+		cmocka_unit_test(test_history_paging),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests_name("store", tests, setup, teardown);
+}
