@@ -633,6 +633,16 @@ loader_check_app(struct loader *ld, const struct app_config *app)
 		    app->green_port == ld->cfg->server.listen_port)
 			loader_error(ld, line, "app '%s': a color's port is turnout's own listen port", n);
 	}
+	{
+		const char *socks[] = { app->blue_socket, app->green_socket, app->socket_link,
+		    app->haproxy_socket };
+
+		/* struct sockaddr_un holds 108 bytes with the NUL. */
+		for (size_t i = 0; i < 4; i++)
+			if (socks[i] != NULL && strlen(socks[i]) > 107)
+				loader_error(ld, line, "app '%s': the socket path '%s' is longer than 107 bytes,"
+				    " which unix sockets cannot have", n, socks[i]);
+	}
 	if (app->switch_kind == SWITCH_NGINX && app->nginx_upstream == NULL)
 		loader_error(ld, line, "app '%s': switch = nginx needs 'nginx_upstream'", n);
 	if (app->switch_kind == SWITCH_HAPROXY && (app->haproxy_socket == NULL || app->haproxy_backend == NULL))

@@ -451,10 +451,11 @@ step_fetch(struct pipeline *p)
 		if (run_git(p, argv, &why) != 0)
 			goto fail;
 	} else {
-		const char *seturl[] = { "git", "-C", cache, "remote", "set-url", "origin", p->app->repo, NULL };
-		const char *fetch[] = { "git", "-C", cache, "fetch", "--prune", "--quiet", "origin", NULL };
+		/* The configured URL every time: the config may have changed it. */
+		const char *fetch[] = { "git", "-C", cache, "fetch", "--prune", "--quiet", "--",
+		    p->app->repo, "+refs/*:refs/*", NULL };
 
-		if (run_git(p, seturl, &why) != 0 || run_git(p, fetch, &why) != 0)
+		if (run_git(p, fetch, &why) != 0)
 			goto fail;
 	}
 	if (p->commit == NULL) {

@@ -158,7 +158,7 @@ write_nginx_socket_conf () {
 	    uwsgi_temp_path $PWD/nginx/tmp/uwsgi;
 	    scgi_temp_path $PWD/nginx/tmp/scgi;
 	    # No keepalive here: pooled connections would stay on the old color.
-	    upstream demo { server unix:$PWD/run/demo.sock; }
+	    upstream demo { server unix:$SOCKS/demo.sock; }
 	    server {
 	        listen 127.0.0.1:$NGINX_PORT;
 	        location / { proxy_pass http://demo; }
@@ -171,7 +171,7 @@ write_nginx_socket_conf () {
 start_haproxy () {
 	cat >haproxy.cfg <<-EOF &&
 	global
-	    stats socket $PWD/haproxy.sock mode 600 level admin
+	    stats socket $SOCKS/haproxy.sock mode 600 level admin
 	    pidfile $PWD/haproxy.pid
 	defaults
 	    mode http
@@ -188,11 +188,14 @@ start_haproxy () {
 	EOF
 	"$HAPROXY" -D -f haproxy.cfg -p "$PWD/haproxy.pid" &&
 	test_atexit 'kill "$(cat "$TRASH_DIRECTORY/haproxy.pid")" 2>/dev/null' &&
-	i=0 && while test ! -S haproxy.sock && test $i -lt 50; do sleep 0.1; i=$((i + 1)); done &&
-	test -S haproxy.sock
+	i=0 && while test ! -S "$SOCKS/haproxy.sock" && test $i -lt 50; do sleep 0.1; i=$((i + 1)); done &&
+	test -S "$SOCKS/haproxy.sock"
 }
 
 setup_stack () {
+	# Unix socket paths hold at most 107 bytes: trash dirs can be deeper.
+	SOCKS=$(mktemp -d /tmp/turnout-test.XXXXXX) &&
+	test_atexit 'rm -rf "$SOCKS"' &&
 	BLUE_PORT=$(free_port) && GREEN_PORT=$(free_port) && NGINX_PORT=$(free_port) &&
 	while test "$GREEN_PORT" = "$BLUE_PORT"; do GREEN_PORT=$(free_port); done &&
 	export NGINX_PORT &&
@@ -221,7 +224,7 @@ setup_stack () {
 		start_nginx ;;
 	socket)
 		write_nginx_socket_conf &&
-		ln -s "$PWD/run/blue.sock" run/demo.sock &&
+		ln -s "$SOCKS/blue.sock" "$SOCKS/demo.sock" &&
 		start_nginx ;;
 	haproxy)
 		start_haproxy ;;
@@ -244,11 +247,11 @@ setup_stack () {
 	socket)
 		sed -i "/^blue_port/d; /^green_port/d; /^nginx_upstream/d; s|^health = .*|health = http://localhost/healthz|" turnout.conf &&
 		printf 'switch = socket\nblue_socket = %s\ngreen_socket = %s\nsocket_link = %s\n' \
-			"$PWD/run/blue.sock" "$PWD/run/green.sock" "$PWD/run/demo.sock" >>turnout.conf ;;
+			"$SOCKS/blue.sock" "$SOCKS/green.sock" "$SOCKS/demo.sock" >>turnout.conf ;;
 	haproxy)
 		sed -i "/^nginx_upstream/d" turnout.conf &&
 		printf 'switch = haproxy\nhaproxy_socket = %s\nhaproxy_backend = demo\n' \
-			"$PWD/haproxy.sock" >>turnout.conf ;;
+			"$SOCKS/haproxy.sock" >>turnout.conf ;;
 	esac &&
 	if test $# -gt 0
 	then

@@ -9,13 +9,13 @@ SWITCH=socket
 test_expect_success 'set up nginx on a symlinked unix socket' '
 	setup_stack &&
 	test "$(active_color)" = blue &&
-	test "$(readlink run/demo.sock)" = "$PWD/run/blue.sock"
+	test "$(readlink "$SOCKS/demo.sock")" = "$SOCKS/blue.sock"
 '
 
 test_expect_success 'deployments under load: every request answered 200' '
 	commit_push README v1 "first" && wait_status $DEPLOYMENT succeeded &&
-	test "$(readlink run/demo.sock)" = "$PWD/run/green.sock" &&
-	test_path_is_missing run/demo.sock.turnout-tmp &&
+	test "$(readlink "$SOCKS/demo.sock")" = "$SOCKS/green.sock" &&
+	test_path_is_missing "$SOCKS/demo.sock.turnout-tmp" &&
 	start_poller &&
 	test_when_finished stop_poller &&
 	for n in 2 3 4
@@ -38,7 +38,7 @@ test_expect_success 'TURNOUT_SOCKET reaches the commands; health goes through th
 test_expect_success 'a failed confirm swaps the link back' '
 	commit_push fail-confirm yes "bad" &&
 	wait_status $DEPLOYMENT rolled_back &&
-	test "$(readlink run/demo.sock)" = "$PWD/run/blue.sock" &&
+	test "$(readlink "$SOCKS/demo.sock")" = "$SOCKS/blue.sock" &&
 	proxy_says | grep "color blue" &&
 	(cd work && git rm -q fail-confirm && git commit -q -m fix && git push -q origin main)
 '

@@ -6,11 +6,6 @@ SWITCH=haproxy
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-pipeline.sh"
 
-haproxy_state () {
-	printf 'show stat\n' | socat - "UNIX-CONNECT:$PWD/haproxy.sock" 2>/dev/null ||
-	curl -s --unix-socket "$PWD/haproxy.sock" http://x/ 2>/dev/null
-}
-
 test_expect_success 'set up HAProxy with blue live and green in maintenance' '
 	setup_stack &&
 	test "$(active_color)" = blue

@@ -318,6 +318,28 @@ test_long_line_and_continuation(void **state)
 	free(longcmd);
 }
 
+static void
+test_socket_path_too_long(void **state)
+{
+	struct config *cfg;
+	int errors;
+	char longpath[140];
+	char *text, *report;
+
+	memset(longpath, 'a', sizeof longpath - 1);
+	longpath[0] = '/';
+	longpath[sizeof longpath - 1] = '\0';
+	text = xasprintf(SERVER APP_HEAD "switch = socket\nblue_socket = /run/b.sock\n"
+	    "green_socket = /run/g.sock\nsocket_link = %s\nstart = s\nhealth = http://localhost/\n",
+	    longpath);
+	report = load(text, &cfg, &errors, NULL);
+	assert_null(cfg);
+	assert_int_equal(errors, 1);
+	assert_non_null(strstr(report, "is longer than 107 bytes"));
+	free(report);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -336,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_long_line_and_continuation),
+		cmocka_unit_test(test_socket_path_too_long),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
