@@ -12,6 +12,8 @@
 # _demo/work yourself and watch. Ctrl-C stops everything it started.
 #
 # Ports: TURNOUT_DEMO_PORT (9000), TURNOUT_DEMO_PROXY_PORT (8080).
+# TURNOUT_DEMO_SWITCH=socket runs it with switch = socket (colors on unix
+# sockets, nginx proxying to a symlink turnout swaps: no reload).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -26,6 +28,7 @@ bin=$top/_build/demo/turnout
 DEMO_APP=$top/_build/demo/contrib/demo-app/demo-app
 port=${TURNOUT_DEMO_PORT:-9000}
 proxy=${TURNOUT_DEMO_PROXY_PORT:-8080}
+kind=${TURNOUT_DEMO_SWITCH:-nginx}
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 demo=$top/_demo
 RUN=$demo/run
@@ -73,16 +76,21 @@ http {
     fastcgi_temp_path $demo/nginx/tmp/fastcgi;
     uwsgi_temp_path $demo/nginx/tmp/uwsgi;
     scgi_temp_path $demo/nginx/tmp/scgi;
-    include $demo/nginx/upstream.conf;     # written by turnout
+    $(if [ "$kind" = socket ]; then
+	echo "upstream demo { server unix:$demo/run/demo.sock; }   # no keepalive: see README"
+    else
+	echo "include $demo/nginx/upstream.conf;     # written by turnout"
+    fi)
     server {
         listen 127.0.0.1:$proxy;
         location / {
             proxy_pass http://demo;
-            add_header X-Turnout-Color \$turnout_color_demo always;
+            $([ "$kind" = socket ] || echo 'add_header X-Turnout-Color $turnout_color_demo always;')
         }
     }
 }
 EOC
+ln -s "$demo/run/green.sock" run/demo.sock
 # Before the first deployment nginx points at green (8081), like the blog's.
 printf 'upstream demo { server 127.0.0.1:8081; }\nmap $host $turnout_color_demo { default "green"; }\n' >nginx/upstream.conf
 
@@ -96,18 +104,30 @@ token_file = token
 repo = $demo/repo.git
 branch = main
 secret_file = demo.secret
-blue_port = 8082
-green_port = 8081
 start = $demo/app.sh start
 stop = $demo/app.sh stop
-health = http://127.0.0.1:\$TURNOUT_PORT/healthz
 health_timeout = 10
 confirm = http://127.0.0.1:$proxy/confirm
 confirm_timeout = 10
+EOC
+if [ "$kind" = socket ]; then
+	cat >>turnout.conf <<EOC
+switch = socket
+blue_socket = $demo/run/blue.sock
+green_socket = $demo/run/green.sock
+socket_link = $demo/run/demo.sock
+health = http://localhost/healthz
+EOC
+else
+	cat >>turnout.conf <<EOC
+blue_port = 8082
+green_port = 8081
+health = http://127.0.0.1:\$TURNOUT_PORT/healthz
 nginx_upstream = $demo/nginx/upstream.conf
 nginx_test = $demo/nginx.sh -t -q
 nginx_reload = $demo/nginx.sh -s reload
 EOC
+fi
 printf '#!/bin/sh\nexec "%s" -p "%s" -c "%s" "$@"\n' "$nginx" "$demo/nginx" "$demo/nginx/nginx.conf" >nginx.sh
 chmod +x nginx.sh
 
@@ -186,6 +206,7 @@ push_and_watch () {
 cat <<EOT
 
 turnout     http://127.0.0.1:$port   (log: _demo/turnout.log)
+dashboard   http://127.0.0.1:$port/  log in with the token: $(cat token)
 nginx       http://127.0.0.1:$proxy  -> the live color
 repository  _demo/work  (git push there deploys)
 EOT
@@ -194,6 +215,8 @@ push_and_watch "Second release"
 echo
 echo "Roll back with:  TURNOUT_CONFIG=$demo/turnout.conf $bin rollback demo --wait"
 if [ -t 0 ] && [ -z "${CI:-}" ]; then
-	echo "turnout keeps running: commit and push in _demo/work to deploy again. Ctrl-C stops it all."
+	echo "turnout keeps running: open the dashboard, then commit and push in _demo/work"
+	echo "(cd _demo/work && date >VERSION && git commit -qam change && git push -q) and watch it"
+	echo "go live step by step; Rollback is one click. Ctrl-C stops it all."
 	wait $tpid
 fi
