@@ -89,6 +89,8 @@ stop_apps () {
 	return 0
 }
 
+# write_nginx_conf UPSTREAM [LOCATION]: nginx on 127.0.0.1:$NGINX_PORT,
+# proxying to the upstream block(s) given, as a normal user's config.
 write_nginx_conf () {
 	mkdir -p nginx/tmp nginx/extra &&
 	if test "$(id -u)" = 0
@@ -110,13 +112,13 @@ write_nginx_conf () {
 	    fastcgi_temp_path $PWD/nginx/tmp/fastcgi;
 	    uwsgi_temp_path $PWD/nginx/tmp/uwsgi;
 	    scgi_temp_path $PWD/nginx/tmp/scgi;
-	    include $PWD/nginx/upstream.conf;
+	    $1
 	    include $PWD/nginx/extra/*.conf;
 	    server {
 	        listen 127.0.0.1:$NGINX_PORT;
 	        location / {
 	            proxy_pass http://demo;
-	            add_header X-Turnout-Color \$turnout_color_demo always;
+	            ${2:-}
 	        }
 	    }
 	}
@@ -133,38 +135,6 @@ write_nginx_script () {
 start_nginx () {
 	"$NGINX" -p "$PWD/nginx" -c "$PWD/nginx/nginx.conf" -e "$PWD/nginx/error.log" &&
 	test_atexit 'kill -QUIT "$(cat "$TRASH_DIRECTORY/nginx/nginx.pid")" 2>/dev/null'
-}
-
-# SWITCH=socket: colors on unix sockets, nginx proxies to a symlink.
-write_nginx_socket_conf () {
-	mkdir -p nginx/tmp &&
-	if test "$(id -u)" = 0
-	then
-		user="user root;"
-	else
-		user=
-	fi &&
-	cat >nginx/nginx.conf <<-EOF
-	$user
-	worker_processes 1;
-	pid $PWD/nginx/nginx.pid;
-	error_log $PWD/nginx/error.log warn;
-	events { worker_connections 256; }
-	http {
-	    access_log off;
-	    client_body_temp_path $PWD/nginx/tmp/body;
-	    proxy_temp_path $PWD/nginx/tmp/proxy;
-	    fastcgi_temp_path $PWD/nginx/tmp/fastcgi;
-	    uwsgi_temp_path $PWD/nginx/tmp/uwsgi;
-	    scgi_temp_path $PWD/nginx/tmp/scgi;
-	    # No keepalive here: pooled connections would stay on the old color.
-	    upstream demo { server unix:$SOCKS/demo.sock; }
-	    server {
-	        listen 127.0.0.1:$NGINX_PORT;
-	        location / { proxy_pass http://demo; }
-	    }
-	}
-	EOF
 }
 
 # SWITCH=haproxy: HAProxy in front, blue live and green in maintenance.
@@ -216,14 +186,17 @@ setup_stack () {
 	) &&
 	case ${SWITCH:-nginx} in
 	nginx)
-		write_nginx_conf &&
+		write_nginx_conf "include $PWD/nginx/upstream.conf;" \
+			'add_header X-Turnout-Color $turnout_color_demo always;' &&
 		write_nginx_script &&
 		# Before any deployment nginx points at blue, where nothing runs yet.
 		printf 'upstream demo { server 127.0.0.1:%s; }\nmap $host $turnout_color_demo { default "blue"; }\n' \
 			"$BLUE_PORT" >nginx/upstream.conf &&
 		start_nginx ;;
 	socket)
-		write_nginx_socket_conf &&
+		# No keepalive: pooled connections would stay on the old color.
+		write_nginx_conf "upstream demo { server unix:$SOCKS/demo.sock; }" &&
+		write_nginx_script &&
 		ln -s "$SOCKS/blue.sock" "$SOCKS/demo.sock" &&
 		start_nginx ;;
 	haproxy)
@@ -344,4 +317,22 @@ start_poller () {
 stop_poller () {
 	touch stop-polling
 	wait $poller || :
+}
+
+# Three deployments back to back while start_poller hits the proxy; fails
+# unless every request was answered 200 and the last release serves.
+deploy_under_load () {
+	start_poller &&
+	for n in 2 3 4
+	do
+		commit_push README "v$n" "release $n" && wait_status $DEPLOYMENT succeeded || {
+			stop_poller
+			return 1
+		}
+	done &&
+	stop_poller &&
+	sort poll.log | uniq -c &&
+	test $(wc -l <poll.log) -gt 20 &&
+	! grep -v "^200$" poll.log &&
+	proxy_says | grep "color blue, commit $(echo $COMMIT | cut -c1-12)"
 }

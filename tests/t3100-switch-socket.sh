@@ -16,17 +16,7 @@ test_expect_success 'deployments under load: every request answered 200' '
 	commit_push README v1 "first" && wait_status $DEPLOYMENT succeeded &&
 	test "$(readlink "$SOCKS/demo.sock")" = "$SOCKS/green.sock" &&
 	test_path_is_missing "$SOCKS/demo.sock.turnout-tmp" &&
-	start_poller &&
-	test_when_finished stop_poller &&
-	for n in 2 3 4
-	do
-		commit_push README "v$n" "release $n" && wait_status $DEPLOYMENT succeeded || return 1
-	done &&
-	stop_poller &&
-	sort poll.log | uniq -c &&
-	test $(wc -l <poll.log) -gt 20 &&
-	! grep -v "^200$" poll.log &&
-	proxy_says | grep "color blue, commit $(echo $COMMIT | cut -c1-12)"
+	deploy_under_load
 '
 
 test_expect_success 'TURNOUT_SOCKET reaches the commands; health goes through the socket' '
