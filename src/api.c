@@ -147,11 +147,6 @@ json_text(const char *s)
 	return j;
 }
 
-static json_t *
-json_str_or_null(const char *s)
-{
-	return json_text(s);
-}
 
 /* The JSON of a deployment, with its steps. */
 static json_t *
@@ -165,7 +160,7 @@ deployment_json(const struct api *api, const struct store_deployment *d)
 
 	for (int i = 0; i < n; i++)
 		json_array_append_new(arr, json_pack("{sssssosIsI}", "name", steps[i].name,
-		    "status", steps[i].status, "detail", json_str_or_null(steps[i].detail),
+		    "status", steps[i].status, "detail", json_text(steps[i].detail),
 		    "started_at", (json_int_t)steps[i].started_at,
 		    "finished_at", (json_int_t)steps[i].finished_at));
 	if (n > 0)
@@ -173,10 +168,10 @@ deployment_json(const struct api *api, const struct store_deployment *d)
 	snprintf(url, sizeof url, "/api/deployments/%lld", (long long)d->id);
 	obj = json_pack("{sIssssssso*so*so*so*so*so*so*sIsIsIsbsoss}",
 	    "id", (json_int_t)d->id, "app", d->app, "kind", d->kind, "status", d->status,
-	    "commit", json_str_or_null(d->commit), "ref", json_str_or_null(d->ref),
-	    "sender", json_str_or_null(d->sender), "author", json_str_or_null(d->author),
-	    "message", json_str_or_null(d->message), "color", json_str_or_null(d->color),
-	    "error", json_str_or_null(d->error),
+	    "commit", json_text(d->commit), "ref", json_text(d->ref),
+	    "sender", json_text(d->sender), "author", json_text(d->author),
+	    "message", json_text(d->message), "color", json_text(d->color),
+	    "error", json_text(d->error),
 	    "created_at", (json_int_t)d->created_at, "started_at", (json_int_t)d->started_at,
 	    "finished_at", (json_int_t)d->finished_at, "bad_release", d->bad,
 	    "steps", arr, "url", url);
@@ -315,15 +310,15 @@ api_apps(const struct api *api, struct MHD_Connection *c)
 		store_app_queue(api->st, app->name, &queued, &running);
 		json_array_append_new(arr, json_pack("{sssososIsIsssIs{s{siso}s{siso}}sssb}",
 		    "name", app->name,
-		    "active_color", json_str_or_null(a.active_color),
-		    "live_commit", json_str_or_null(a.live_commit),
+		    "active_color", json_text(a.active_color),
+		    "live_commit", json_text(a.live_commit),
 		    "live_deployment", (json_int_t)a.live_deployment,
 		    "since", (json_int_t)a.since,
 		    "state", running ? "deploying" : queued ? "queued" : "idle",
 		    "queue", (json_int_t)queued,
 		    "colors",
-		    "blue", "port", app->blue_port, "commit", json_str_or_null(a.commit[0]),
-		    "green", "port", app->green_port, "commit", json_str_or_null(a.commit[1]),
+		    "blue", "port", app->blue_port, "commit", json_text(a.commit[0]),
+		    "green", "port", app->green_port, "commit", json_text(a.commit[1]),
 		    "branch", app->branch, "keep_old", app->keep_old));
 		if (running)
 			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "running",

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "pipeline.h"
 #include "probe.h"
@@ -66,15 +67,6 @@ struct pipeline {
 	char *repo_shown;		/* the repo URL without user:password@ */
 };
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Writes the buffered log lines in one transaction. */
 static void
 log_flush(struct pipeline *p)
@@ -84,7 +76,7 @@ log_flush(struct pipeline *p)
 	for (size_t i = 0; i < p->nlines; i++)
 		free((char *)p->lines[i].text);
 	p->nlines = 0;
-	p->last_flush = mono_ms();
+	p->last_flush = clock_mono_ms();
 }
 
 static void
@@ -101,10 +93,10 @@ log_add(struct pipeline *p, const char *stream, const char *text)
 	}
 	l = &p->lines[p->nlines++];
 
-	l->ts = store_now();
+	l->ts = clock_real_ms();
 	l->stream = stream;
 	l->text = xstrdup(text);
-	if (p->nlines == LOG_BATCH || mono_ms() - p->last_flush >= LOG_FLUSH_MS)
+	if (p->nlines == LOG_BATCH || clock_mono_ms() - p->last_flush >= LOG_FLUSH_MS)
 		log_flush(p);
 }
 
@@ -139,7 +131,7 @@ static int
 is_cancelled(void *ctx)
 {
 	struct pipeline *p = ctx;
-	long long now = mono_ms();
+	long long now = clock_mono_ms();
 
 	if (p->nlines > 0 && now - p->last_flush >= LOG_FLUSH_MS)
 		log_flush(p);	/* a quiet command's last lines still show up live */
@@ -589,7 +581,7 @@ step_verify(struct pipeline *p, const char *color, int timeout)
 	char *url = expand_url(p->app->health, switch_port(p->app, color), color);
 	struct probe_result res;
 	char desc[320];
-	long long t0 = mono_ms();
+	long long t0 = clock_mono_ms();
 	int rc;
 
 	step_begin(p, "verify");
@@ -598,7 +590,7 @@ step_verify(struct pipeline *p, const char *color, int timeout)
 	free(url);
 	if (rc == 0) {
 		char *detail = xasprintf("%s is healthy after %lld ms (HTTP %ld)", color,
-		    mono_ms() - t0, res.status);
+		    clock_mono_ms() - t0, res.status);
 
 		step_end(p, "succeeded", detail);
 		free(detail);
@@ -652,7 +644,7 @@ step_confirm(struct pipeline *p, const char *color)
 {
 	struct probe_result res;
 	char desc[320], *detail;
-	long long t0 = mono_ms();
+	long long t0 = clock_mono_ms();
 
 	if (p->app->confirm == NULL)
 		return 0;
@@ -664,7 +656,7 @@ step_confirm(struct pipeline *p, const char *color)
 		return step_fail(p, "confirm through the proxy failed after %d s: last answer %s",
 		    p->app->confirm_timeout, probe_describe(&res, desc, sizeof desc));
 	detail = xasprintf("the proxy answers from %s after %lld ms (HTTP %ld)", color,
-	    mono_ms() - t0, res.status);
+	    clock_mono_ms() - t0, res.status);
 	step_end(p, "succeeded", detail);
 	free(detail);
 	return 0;
@@ -890,7 +882,7 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 {
 	struct pipeline p;
 	const char *status;
-	long long t0 = mono_ms();
+	long long t0 = clock_mono_ms();
 
 	memset(&p, 0, sizeof p);
 	p.cfg = cfg;
@@ -901,15 +893,15 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 	p.commit = xstrdup(d->commit);
 	p.ref = xstrdup(d->ref);
 	p.step = -1;
-	p.last_flush = mono_ms();
+	p.last_flush = clock_mono_ms();
 	p.repo_shown = redact_url(app->repo);
 	log_info("%s: deployment %lld (%s) started", app->name, (long long)d->id, d->kind);
 	status = strcmp(d->kind, "rollback") == 0 ? rollback(&p) : deploy(&p);
-	note(&p, "deployment %s after %lld ms", status, mono_ms() - t0);
+	note(&p, "deployment %s after %lld ms", status, clock_mono_ms() - t0);
 	log_flush(&p);
 	store_finish(st, d->id, status, p.color, p.error);
 	log_info("%s: deployment %lld %s after %lld ms%s%s", app->name, (long long)d->id, status,
-	    mono_ms() - t0, p.error != NULL ? ": " : "", p.error != NULL ? p.error : "");
+	    clock_mono_ms() - t0, p.error != NULL ? ": " : "", p.error != NULL ? p.error : "");
 	free(p.error);
 	free(p.repo_shown);
 	free(p.commit);

@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "probe.h"
 #include "banned.h"
 
@@ -91,26 +92,17 @@ probe_once(const char *url, const char *unix_socket, int timeout_ms,
 	return rc == CURLE_OK && res->status >= 200 && res->status < 300;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
     const char *want_color, probe_cancel_fn cancelled, void *ctx,
     struct probe_result *res)
 {
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = clock_mono_ms() + timeout_s * 1000LL;
 	long interval = 10;
 	int good = 0;
 
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - clock_mono_ms();
 		int ok = probe_once(url, unix_socket, left < 2000 ? (left > 100 ? (int)left : 100) : 2000, res);
 
 		if (ok && want_color != NULL && res->color[0] != '\0' &&
@@ -127,7 +119,7 @@ probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
 			usleep(20000);	/* the next of the streak, soon */
 			continue;
 		}
-		if (now_ms() + interval >= deadline)
+		if (clock_mono_ms() + interval >= deadline)
 			return -1;
 		if (cancelled != NULL && cancelled(ctx))
 			return -1;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "spawn.h"
 #include "xmalloc.h"
 #include "banned.h"
@@ -39,15 +40,6 @@ struct spawn_pipe {
 	char buf[SPAWN_LINE_MAX];
 	size_t len;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Hands complete lines to the callback; with flush, the partial one too. */
 static void
@@ -138,10 +130,10 @@ spawn_drain(int fd)
 static void
 spawn_kill(pid_t pid, int *reaped, int *wstatus)
 {
-	long long deadline = now_ms() + SPAWN_KILL_GRACE_MS;
+	long long deadline = clock_mono_ms() + SPAWN_KILL_GRACE_MS;
 
 	kill(-pid, SIGTERM);
-	while (!*reaped && now_ms() < deadline) {
+	while (!*reaped && clock_mono_ms() < deadline) {
 		if (waitpid(pid, wstatus, WNOHANG) == pid)
 			*reaped = 1;
 		else
@@ -208,7 +200,7 @@ spawn_run(const struct spawn_opts *o, struct spawn_result *res, char **cause)
 	out[0] = err[0] = -1;
 
 	res->outcome = SPAWN_EXITED;
-	deadline = o->timeout > 0 ? now_ms() + o->timeout * 1000LL : 0;
+	deadline = o->timeout > 0 ? clock_mono_ms() + o->timeout * 1000LL : 0;
 	for (;;) {
 		struct pollfd pfd[2];
 		nfds_t n = 0;
@@ -220,7 +212,7 @@ spawn_run(const struct spawn_opts *o, struct spawn_result *res, char **cause)
 			pfd[n].events = POLLIN;
 			n++;
 		}
-		if (reaped && (n == 0 || now_ms() >= drain_until))
+		if (reaped && (n == 0 || clock_mono_ms() >= drain_until))
 			break;
 		if (n > 0)
 			poll(pfd, n, 100);
@@ -234,18 +226,18 @@ spawn_run(const struct spawn_opts *o, struct spawn_result *res, char **cause)
 			}
 		if (!reaped && waitpid(pid, &wstatus, WNOHANG) == pid) {
 			reaped = 1;
-			drain_until = now_ms() + SPAWN_DRAIN_MS;
+			drain_until = clock_mono_ms() + SPAWN_DRAIN_MS;
 		}
 		if (reaped)
 			continue;
-		if (deadline != 0 && now_ms() >= deadline) {
+		if (deadline != 0 && clock_mono_ms() >= deadline) {
 			res->outcome = SPAWN_TIMED_OUT;
 			spawn_kill(pid, &reaped, &wstatus);
-			drain_until = now_ms() + SPAWN_DRAIN_MS;
+			drain_until = clock_mono_ms() + SPAWN_DRAIN_MS;
 		} else if (o->cancelled != NULL && o->cancelled(o->ctx)) {
 			res->outcome = SPAWN_CANCELLED;
 			spawn_kill(pid, &reaped, &wstatus);
-			drain_until = now_ms() + SPAWN_DRAIN_MS;
+			drain_until = clock_mono_ms() + SPAWN_DRAIN_MS;
 		}
 	}
 	for (int i = 0; i < 2; i++)

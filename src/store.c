@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "embed.h"
 #include "log.h"
 #include "store.h"
@@ -19,15 +20,6 @@ struct store {
 	sqlite3 *db;
 	pthread_mutex_t lock;
 };
-
-int64_t
-store_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Runs SQL that returns no rows; on failure sets *cause (new string). */
 static int
@@ -42,6 +34,156 @@ store_exec(struct store *st, const char *sql, char **cause)
 		return -1;
 	}
 	return 0;
+}
+
+/* Binds a string or NULL. */
+static void
+bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(stmt, i);
+	else
+		sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+}
+
+/*
+ * Prepares sql and binds the arguments by the letters of types: 's' a
+ * string (NULL binds NULL), 'i' an int64_t. The caller holds the lock.
+ */
+static sqlite3_stmt *
+store_vprepare(struct store *st, const char *sql, const char *types, va_list ap)
+{
+	sqlite3_stmt *stmt;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		log_error("cannot prepare '%.60s': %s", sql, sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	for (int i = 0; types[i] != '\0'; i++) {
+		if (types[i] == 's')
+			bind_text(stmt, i + 1, va_arg(ap, const char *));
+		else
+			sqlite3_bind_int64(stmt, i + 1, va_arg(ap, int64_t));
+	}
+	return stmt;
+}
+
+static sqlite3_stmt *
+store_prepare(struct store *st, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *stmt;
+	va_list ap;
+
+	va_start(ap, types);
+	stmt = store_vprepare(st, sql, types, ap);
+	va_end(ap);
+	return stmt;
+}
+
+/* Runs a statement that returns no rows; the caller holds the lock. */
+static int
+store_vdo(struct store *st, const char *sql, const char *types, va_list ap)
+{
+	sqlite3_stmt *stmt = store_vprepare(st, sql, types, ap);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		log_error("'%.60s' failed: %s", sql, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* store_vdo under the lock, for the one-statement public functions. */
+static int
+store_do(struct store *st, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	va_start(ap, types);
+	rc = store_vdo(st, sql, types, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/* Returns a copy of a text column, or NULL. */
+static char *
+column_text(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, i);
+
+	return t == NULL ? NULL : xstrdup((const char *)t);
+}
+
+/* Steps a statement that returns no rows and finalizes it. */
+static int
+stmt_done(sqlite3_stmt *stmt)
+{
+	int rc = stmt != NULL && sqlite3_step(stmt) == SQLITE_DONE ? 0 : -1;
+
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* Ends the transaction: COMMIT when ok, else ROLLBACK. Returns ok or -1. */
+static int
+store_end_tx(struct store *st, int ok)
+{
+	if (ok == 0 && store_exec(st, "COMMIT", NULL) == 0)
+		return 0;
+	store_exec(st, "ROLLBACK", NULL);
+	return -1;
+}
+
+/*
+ * Runs a query whose answer is one integer, with arguments as for
+ * store_prepare; returns def when there is no row (or on an error, which
+ * store_vprepare logs). The caller holds the lock.
+ */
+static int64_t
+query_vint(struct store *st, int64_t def, const char *sql, const char *types, va_list ap)
+{
+	sqlite3_stmt *stmt = store_vprepare(st, sql, types, ap);
+	int64_t v = def;
+
+	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+static int64_t
+query_int(struct store *st, int64_t def, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	int64_t v;
+
+	va_start(ap, types);
+	v = query_vint(st, def, sql, types, ap);
+	va_end(ap);
+	return v;
+}
+
+/* query_int under the lock, for the one-question public functions. */
+static int64_t
+store_int(struct store *st, int64_t def, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	int64_t v;
+
+	pthread_mutex_lock(&st->lock);
+	va_start(ap, types);
+	v = query_vint(st, def, sql, types, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&st->lock);
+	return v;
 }
 
 /* Returns the number in a migration's name, "001-initial.sql" → 1. */
@@ -133,231 +275,60 @@ store_close(struct store *st)
 int
 store_version(struct store *st)
 {
-	sqlite3_stmt *stmt;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		v = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	return v;
+	return (int)store_int(st, -1, "PRAGMA user_version", "");
 }
 
 int
 store_ping(struct store *st)
 {
-	sqlite3_stmt *stmt;
-	int rc = -1;
-
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM apps", -1, &stmt, NULL) == SQLITE_OK) {
-		if (sqlite3_step(stmt) == SQLITE_ROW)
-			rc = 0;
-		sqlite3_finalize(stmt);
-	}
-	pthread_mutex_unlock(&st->lock);
-	return rc;
-}
-
-/* Binds a string or NULL. */
-static void
-bind_text(sqlite3_stmt *stmt, int i, const char *s)
-{
-	if (s == NULL)
-		sqlite3_bind_null(stmt, i);
-	else
-		sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
-}
-
-/* Looks up an earlier delivery; returns its deployment id or 0. */
-static int64_t
-store_find_delivery(struct store *st, const char *app, const char *delivery)
-{
-	sqlite3_stmt *stmt;
-	int64_t id = 0;
-
-	if (sqlite3_prepare_v2(st->db,
-	    "SELECT deployment FROM deliveries WHERE app = ?1 AND delivery = ?2",
-	    -1, &stmt, NULL) != SQLITE_OK)
-		return -1;
-	bind_text(stmt, 1, app);
-	bind_text(stmt, 2, delivery);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		id = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	return id;
-}
-
-/* Runs one prepared statement with the request's fields bound by name. */
-static int
-store_run(struct store *st, const char *sql, const struct store_request *req,
-    int64_t id, int64_t now)
-{
-	sqlite3_stmt *stmt;
-	int rc;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		return -1;
-	for (int i = 1; i <= sqlite3_bind_parameter_count(stmt); i++) {
-		const char *name = sqlite3_bind_parameter_name(stmt, i);
-
-		if (strcmp(name, ":app") == 0) bind_text(stmt, i, req->app);
-		else if (strcmp(name, ":kind") == 0) bind_text(stmt, i, req->kind);
-		else if (strcmp(name, ":commit") == 0) bind_text(stmt, i, req->commit);
-		else if (strcmp(name, ":ref") == 0) bind_text(stmt, i, req->ref);
-		else if (strcmp(name, ":sender") == 0) bind_text(stmt, i, req->sender);
-		else if (strcmp(name, ":delivery") == 0) bind_text(stmt, i, req->delivery);
-		else if (strcmp(name, ":author") == 0) bind_text(stmt, i, req->author);
-		else if (strcmp(name, ":message") == 0) bind_text(stmt, i, req->message);
-		else if (strcmp(name, ":id") == 0) sqlite3_bind_int64(stmt, i, id);
-		else if (strcmp(name, ":now") == 0) sqlite3_bind_int64(stmt, i, now);
-	}
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_int(st, -1, "SELECT count(*) FROM apps", "") >= 0 ? 0 : -1;
 }
 
 enum store_enqueue
 store_enqueue(struct store *st, const struct store_request *req, int64_t *id,
     char **cause)
 {
-	int64_t now = store_now();
-	int64_t prev;
+	int64_t now = clock_real_ms();
+	int64_t prev = 0;
+	int rc;
 
 	pthread_mutex_lock(&st->lock);
-	if (store_exec(st, "BEGIN IMMEDIATE", cause) != 0)
-		goto fail_unlocked_tx;
-	if (req->delivery != NULL) {
-		prev = store_find_delivery(st, req->app, req->delivery);
-		if (prev < 0)
-			goto fail;
-		if (prev > 0) {
-			store_exec(st, "ROLLBACK", NULL);
-			pthread_mutex_unlock(&st->lock);
-			*id = prev;
-			return STORE_DUPLICATE;
-		}
+	if (store_exec(st, "BEGIN IMMEDIATE", cause) != 0) {
+		pthread_mutex_unlock(&st->lock);
+		return STORE_FAILED;
 	}
-	if (store_run(st,
-	    "INSERT INTO deployments (app, kind, commit_sha, ref, sender, delivery,"
-	    " author, message, created_at) VALUES (:app, :kind, :commit, :ref,"
-	    " :sender, :delivery, :author, :message, :now)", req, 0, now) != 0)
-		goto fail;
+	if (req->delivery != NULL)
+		prev = query_int(st, 0, "SELECT deployment FROM deliveries WHERE app = ? AND delivery = ?",
+		    "ss", req->app, req->delivery);
+	if (prev > 0) {
+		store_exec(st, "ROLLBACK", NULL);
+		pthread_mutex_unlock(&st->lock);
+		*id = prev;
+		return STORE_DUPLICATE;
+	}
+	rc = stmt_done(store_prepare(st, "INSERT INTO deployments (app, kind, commit_sha, ref,"
+	    " sender, delivery, author, message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "ssssssssi", req->app, req->kind, req->commit, req->ref, req->sender, req->delivery,
+	    req->author, req->message, now));
 	*id = sqlite3_last_insert_rowid(st->db);
-	if (req->delivery != NULL && store_run(st,
-	    "INSERT INTO deliveries (app, delivery, deployment, received_at)"
-	    " VALUES (:app, :delivery, :id, :now)", req, *id, now) != 0)
-		goto fail;
-	if (store_run(st,
-	    "UPDATE deployments SET status = 'superseded', finished_at = :now,"
-	    " error = 'a newer deployment was queued' WHERE app = :app"
-	    " AND status = 'queued' AND id < :id", req, *id, now) != 0)
-		goto fail;
-	if (store_exec(st, "COMMIT", cause) != 0)
-		goto fail_tx;
+	if (rc == 0 && req->delivery != NULL)
+		rc = stmt_done(store_prepare(st, "INSERT INTO deliveries (app, delivery, deployment,"
+		    " received_at) VALUES (?, ?, ?, ?)", "ssii", req->app, req->delivery, *id, now));
+	/* Only the newest waits: older queued deployments of the app end here. */
+	if (rc == 0)
+		rc = stmt_done(store_prepare(st, "UPDATE deployments SET status = 'superseded',"
+		    " finished_at = ?, error = 'a newer deployment was queued' WHERE app = ?"
+		    " AND status = 'queued' AND id < ?", "isi", now, req->app, *id));
+	if (rc != 0)
+		*cause = xstrdup(sqlite3_errmsg(st->db));
+	if (store_end_tx(st, rc) != 0) {
+		if (*cause == NULL)
+			*cause = xstrdup("cannot commit");
+		pthread_mutex_unlock(&st->lock);
+		return STORE_FAILED;
+	}
 	pthread_mutex_unlock(&st->lock);
 	return STORE_QUEUED;
-
-fail:
-	*cause = xstrdup(sqlite3_errmsg(st->db));
-fail_tx:
-	store_exec(st, "ROLLBACK", NULL);
-fail_unlocked_tx:
-	pthread_mutex_unlock(&st->lock);
-	return STORE_FAILED;
-}
-
-int64_t
-store_count_deployments(struct store *st)
-{
-	sqlite3_stmt *stmt;
-	int64_t n = -1;
-
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM deployments", -1, &stmt, NULL) == SQLITE_OK) {
-		if (sqlite3_step(stmt) == SQLITE_ROW)
-			n = sqlite3_column_int64(stmt, 0);
-		sqlite3_finalize(stmt);
-	}
-	pthread_mutex_unlock(&st->lock);
-	return n;
-}
-
-/*
- * Prepares sql and binds the arguments by the letters of types: 's' a
- * string (NULL binds NULL), 'i' an int64_t. The caller holds the lock.
- */
-static sqlite3_stmt *
-store_vprepare(struct store *st, const char *sql, const char *types, va_list ap)
-{
-	sqlite3_stmt *stmt;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		log_error("cannot prepare '%.60s': %s", sql, sqlite3_errmsg(st->db));
-		return NULL;
-	}
-	for (int i = 0; types[i] != '\0'; i++) {
-		if (types[i] == 's')
-			bind_text(stmt, i + 1, va_arg(ap, const char *));
-		else
-			sqlite3_bind_int64(stmt, i + 1, va_arg(ap, int64_t));
-	}
-	return stmt;
-}
-
-static sqlite3_stmt *
-store_prepare(struct store *st, const char *sql, const char *types, ...)
-{
-	sqlite3_stmt *stmt;
-	va_list ap;
-
-	va_start(ap, types);
-	stmt = store_vprepare(st, sql, types, ap);
-	va_end(ap);
-	return stmt;
-}
-
-/* Runs a statement that returns no rows; the caller holds the lock. */
-static int
-store_vdo(struct store *st, const char *sql, const char *types, va_list ap)
-{
-	sqlite3_stmt *stmt = store_vprepare(st, sql, types, ap);
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		log_error("'%.60s' failed: %s", sql, sqlite3_errmsg(st->db));
-		return -1;
-	}
-	return 0;
-}
-
-/* store_vdo under the lock, for the one-statement public functions. */
-static int
-store_do(struct store *st, const char *sql, const char *types, ...)
-{
-	va_list ap;
-	int rc;
-
-	pthread_mutex_lock(&st->lock);
-	va_start(ap, types);
-	rc = store_vdo(st, sql, types, ap);
-	va_end(ap);
-	pthread_mutex_unlock(&st->lock);
-	return rc;
-}
-
-/* Returns a copy of a text column, or NULL. */
-static char *
-column_text(sqlite3_stmt *stmt, int i)
-{
-	const unsigned char *t = sqlite3_column_text(stmt, i);
-
-	return t == NULL ? NULL : xstrdup((const char *)t);
 }
 
 #define DEPLOYMENT_COLUMNS "d.id, d.app, d.kind, d.status, d.commit_sha, d.ref," \
@@ -494,33 +465,13 @@ store_set_live(struct store *st, const char *app, const char *color,
 {
 	return store_do(st, "UPDATE apps SET active_color = ?, live_commit = ?,"
 	    " live_deployment = ?, since = ? WHERE name = ?",
-	    "ssiis", color, commit, deployment, store_now(), app);
-}
-
-/* Steps a statement that returns no rows and finalizes it. */
-static int
-stmt_done(sqlite3_stmt *stmt)
-{
-	int rc = stmt != NULL && sqlite3_step(stmt) == SQLITE_DONE ? 0 : -1;
-
-	sqlite3_finalize(stmt);
-	return rc;
-}
-
-/* Ends the transaction: COMMIT when ok, else ROLLBACK. Returns ok or -1. */
-static int
-store_end_tx(struct store *st, int ok)
-{
-	if (ok == 0 && store_exec(st, "COMMIT", NULL) == 0)
-		return 0;
-	store_exec(st, "ROLLBACK", NULL);
-	return -1;
+	    "ssiis", color, commit, deployment, clock_real_ms(), app);
 }
 
 int
 store_recover(struct store *st)
 {
-	int64_t now = store_now();
+	int64_t now = clock_real_ms();
 	int n = -1, rc;
 
 	pthread_mutex_lock(&st->lock);
@@ -546,7 +497,7 @@ int
 store_claim(struct store *st, const char *app, struct store_deployment *d)
 {
 	sqlite3_stmt *stmt;
-	int64_t now = store_now();
+	int64_t now = clock_real_ms();
 	int found = 0, rc = 0;
 
 	memset(d, 0, sizeof *d);
@@ -597,22 +548,13 @@ store_finish(struct store *st, int64_t id, const char *status, const char *color
 {
 	return store_do(st, "UPDATE deployments SET status = ?, color = coalesce(?, color),"
 	    " error = ?, finished_at = ? WHERE id = ?", "sssii", status, color, error,
-	    store_now(), id);
+	    clock_real_ms(), id);
 }
 
 int
 store_cancel_requested(struct store *st, int64_t id)
 {
-	sqlite3_stmt *stmt;
-	int yes = 0;
-
-	pthread_mutex_lock(&st->lock);
-	stmt = store_prepare(st, "SELECT cancel_requested FROM deployments WHERE id = ?", "i", id);
-	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
-		yes = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	pthread_mutex_unlock(&st->lock);
-	return yes;
+	return (int)store_int(st, 0, "SELECT cancel_requested FROM deployments WHERE id = ?", "i", id);
 }
 
 int
@@ -636,7 +578,7 @@ store_request_cancel(struct store *st, int64_t id)
 	else if (strcmp(status, "queued") == 0)
 		rc = stmt_done(store_prepare(st, "UPDATE deployments SET status = 'cancelled',"
 		    " cancel_requested = 1, finished_at = ?, error = 'cancelled before it ran'"
-		    " WHERE id = ?", "ii", store_now(), id));
+		    " WHERE id = ?", "ii", clock_real_ms(), id));
 	else if (strcmp(status, "running") == 0)
 		rc = stmt_done(store_prepare(st, "UPDATE deployments SET cancel_requested = 1"
 		    " WHERE id = ?", "i", id));
@@ -655,7 +597,7 @@ store_step_begin(struct store *st, int64_t deployment, const char *name)
 
 	pthread_mutex_lock(&st->lock);
 	if (stmt_done(store_prepare(st, "INSERT INTO steps (deployment, name, started_at)"
-	    " VALUES (?, ?, ?)", "isi", deployment, name, store_now())) == 0)
+	    " VALUES (?, ?, ?)", "isi", deployment, name, clock_real_ms())) == 0)
 		id = sqlite3_last_insert_rowid(st->db);
 	pthread_mutex_unlock(&st->lock);
 	return id;
@@ -665,7 +607,7 @@ int
 store_step_end(struct store *st, int64_t step, const char *status, const char *detail)
 {
 	return store_do(st, "UPDATE steps SET status = ?, detail = ?, finished_at = ? WHERE id = ?",
-	    "ssii", status, detail, store_now(), step);
+	    "ssii", status, detail, clock_real_ms(), step);
 }
 
 int
@@ -706,7 +648,7 @@ store_mark_bad(struct store *st, const char *app, const char *commit, int64_t de
 {
 	return store_do(st, "INSERT OR REPLACE INTO bad_releases (app, commit_sha, deployment,"
 	    " reason, marked_at) VALUES (?, ?, ?, ?, ?)", "ssisi", app, commit, deployment,
-	    reason, store_now());
+	    reason, clock_real_ms());
 }
 
 int
@@ -719,33 +661,15 @@ store_unmark_bad(struct store *st, const char *app, const char *commit)
 int
 store_was_live(struct store *st, const char *app, const char *commit)
 {
-	sqlite3_stmt *stmt;
-	int yes = 0;
-
-	pthread_mutex_lock(&st->lock);
-	stmt = store_prepare(st, "SELECT 1 FROM deployments WHERE app = ? AND commit_sha = ?"
+	return (int)store_int(st, 0, "SELECT 1 FROM deployments WHERE app = ? AND commit_sha = ?"
 	    " AND status = 'succeeded' LIMIT 1", "ss", app, commit);
-	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
-		yes = 1;
-	sqlite3_finalize(stmt);
-	pthread_mutex_unlock(&st->lock);
-	return yes;
 }
 
 int
 store_is_bad(struct store *st, const char *app, const char *commit)
 {
-	sqlite3_stmt *stmt;
-	int bad = 0;
-
-	pthread_mutex_lock(&st->lock);
-	stmt = store_prepare(st, "SELECT 1 FROM bad_releases WHERE app = ? AND commit_sha = ?",
+	return (int)store_int(st, 0, "SELECT 1 FROM bad_releases WHERE app = ? AND commit_sha = ?",
 	    "ss", app, commit);
-	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
-		bad = 1;
-	sqlite3_finalize(stmt);
-	pthread_mutex_unlock(&st->lock);
-	return bad;
 }
 
 char *
@@ -930,7 +854,7 @@ store_prune(struct store *st, const char *app, int keep)
 	    " deployments WHERE app = ? ORDER BY id DESC LIMIT -1 OFFSET ?)", "si", app, (int64_t)keep));
 	if (rc == 0)
 		rc = stmt_done(store_prepare(st, "DELETE FROM deliveries WHERE app = ? AND received_at < ?",
-		    "si", app, store_now() - (int64_t)30 * 86400 * 1000));
+		    "si", app, clock_real_ms() - (int64_t)30 * 86400 * 1000));
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }

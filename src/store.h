@@ -26,9 +26,6 @@ int store_version(struct store *st);
 /* Returns 0 when the database answers a query, -1 otherwise. */
 int store_ping(struct store *st);
 
-/* Returns the time now in milliseconds since the epoch. */
-int64_t store_now(void);
-
 /* A deployment to queue; NULL fields are stored as NULL. */
 struct store_request {
 	const char *app;
@@ -54,9 +51,6 @@ enum store_enqueue {
  */
 enum store_enqueue store_enqueue(struct store *st, const struct store_request *req,
     int64_t *id, char **cause);
-
-/* Returns how many deployments exist (all apps, all states); -1 on error. */
-int64_t store_count_deployments(struct store *st);
 
 /* One deployment row; every string is owned and freed by store_deployment_release. */
 struct store_deployment {
