@@ -159,10 +159,11 @@ deployment_json(const struct api *api, const struct store_deployment *d)
 	char url[64];
 
 	for (int i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{sssssosIsI}", "name", steps[i].name,
+		json_array_append_new(arr, json_pack("{sssssosIsIsI}", "name", steps[i].name,
 		    "status", steps[i].status, "detail", json_text(steps[i].detail),
 		    "started_at", (json_int_t)steps[i].started_at,
-		    "finished_at", (json_int_t)steps[i].finished_at));
+		    "finished_at", (json_int_t)steps[i].finished_at,
+		    "command_ms", (json_int_t)steps[i].command_ms));
 	if (n > 0)
 		store_steps_free(steps, n);
 	snprintf(url, sizeof url, "/api/deployments/%lld", (long long)d->id);

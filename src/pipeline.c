@@ -60,6 +60,9 @@ struct pipeline {
 	char capture[256];		/* first stdout line, when capturing */
 	int capturing;
 	int git;			/* the command being run is ours (git) */
+	const char *git_index;		/* GIT_INDEX_FILE for it, or NULL */
+	long long last_ms;		/* how long the last command ran */
+	long long command_ms;		/* this step's time inside operator commands */
 	int uncancellable;		/* a stop that must finish (cancel waits) */
 	const char *color;		/* the color deployed to, once chosen */
 	const char *fail_step;		/* the step that failed, for bad releases */
@@ -67,16 +70,23 @@ struct pipeline {
 	char *repo_shown;		/* the repo URL without user:password@ */
 };
 
+/* Drops the buffered log lines once stored. */
+static void
+log_clear(struct pipeline *p)
+{
+	for (size_t i = 0; i < p->nlines; i++)
+		free((char *)p->lines[i].text);
+	p->nlines = 0;
+	p->last_flush = clock_mono_ms();
+}
+
 /* Writes the buffered log lines in one transaction. */
 static void
 log_flush(struct pipeline *p)
 {
 	if (p->nlines > 0 && store_log(p->st, p->id, p->lines, p->nlines) != 0)
 		log_error("deployment %lld: cannot store %zu log lines", (long long)p->id, p->nlines);
-	for (size_t i = 0; i < p->nlines; i++)
-		free((char *)p->lines[i].text);
-	p->nlines = 0;
-	p->last_flush = clock_mono_ms();
+	log_clear(p);
 }
 
 static void
@@ -151,12 +161,16 @@ is_cancelled(void *ctx)
 	return 0;
 }
 
+/* The step row and the buffered lines go in one commit. */
 static void
 step_begin(struct pipeline *p, const char *name)
 {
-	log_flush(p);
-	p->step = store_step_begin(p->st, p->id, name);
+	p->step = store_step_begin(p->st, p->id, name, p->lines, p->nlines);
+	if (p->step < 0)
+		log_error("deployment %lld: cannot store step %s", (long long)p->id, name);
+	log_clear(p);
 	p->step_name = name;
+	p->command_ms = 0;
 	note(p, "step %s", name);
 }
 
@@ -165,9 +179,11 @@ step_end(struct pipeline *p, const char *status, const char *detail)
 {
 	if (detail != NULL)
 		note(p, "%s", detail);
-	log_flush(p);
-	if (p->step >= 0)
-		store_step_end(p->st, p->step, status, detail);
+	if (store_step_end(p->st, p->id, p->step, status, detail, p->command_ms, p->lines,
+	    p->nlines) != 0)
+		log_error("deployment %lld: cannot store the end of step %s", (long long)p->id,
+		    p->step_name != NULL ? p->step_name : "?");
+	log_clear(p);
 	p->step = -1;
 }
 
@@ -222,6 +238,8 @@ env_for(struct pipeline *p, const char *color, const char *old)
 	spawn_env_set(env, "TURNOUT_RELEASE_DIR", p->release != NULL ? p->release : "");
 	if (p->git)
 		spawn_env_set(env, "GIT_TERMINAL_PROMPT", "0");	/* fail, never ask */
+	if (p->git && p->git_index != NULL)
+		spawn_env_set(env, "GIT_INDEX_FILE", p->git_index);
 	return env;
 }
 
@@ -256,6 +274,7 @@ run_argv(struct pipeline *p, const char *what, const char *const *argv, const ch
 	o.argv = argv;
 	o.cwd = cwd;
 	spawn_run(&o, &res, &cause);
+	p->last_ms = res.elapsed_ms;
 	if (res.outcome == SPAWN_ERROR) {
 		*why = xasprintf("%s: %s", what, cause);
 		free(cause);
@@ -282,6 +301,7 @@ run_shell(struct pipeline *p, const char *key, const char *cmd, const char *colo
 
 	note(p, "$ %s   (TURNOUT_COLOR=%s)", cmd, color);
 	rc = run_argv(p, what, argv, color, old, timeout, p->release, why);
+	p->command_ms += p->last_ms;
 	free(what);
 	return rc;
 }
@@ -420,10 +440,40 @@ prune_releases(struct pipeline *p, const char *dir)
 	store_app_release(&a);
 }
 
+/* A full object id (SHA-1 or SHA-256), as webhooks send: nothing to resolve. */
+static int
+is_full_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return s[n] == '\0' && (n == 40 || n == 64);
+}
+
+/* rev-parse SPEC^{commit} in the cache; the full id, owned, or NULL. */
+static char *
+resolve(struct pipeline *p, const char *cache, const char *spec)
+{
+	char *arg = xasprintf("%s^{commit}", spec), *why = NULL, *id = NULL;
+	const char *argv[] = { "git", "-C", cache, "rev-parse", "--verify", "--quiet", arg, NULL };
+
+	if (run_git(p, argv, &why) == 0 && strlen(p->capture) >= 40)
+		id = xstrdup(p->capture);
+	free(why);
+	free(arg);
+	return id;
+}
+
 /*
- * fetch: bring the git cache up to date, resolve the commit, and check it
- * out into a release dir of its own. The repository is always the
- * configured one, never one named by a payload.
+ * fetch: bring the git cache up to date and check the exact commit out into
+ * a release dir of its own. The repository is always the configured one,
+ * never one named by a payload.
+ *
+ * Every git process costs milliseconds (tens under load), and this step is
+ * most of turnout's own time per deployment, so it runs as few as it can:
+ * the fetch (its auto-maintenance runs after the deployment instead), a
+ * rev-parse only when the commit is not already a full id, and one
+ * read-tree that writes the files with a throw-away index. The release is
+ * not a git repository; TURNOUT_COMMIT names its commit.
  */
 static int
 step_fetch(struct pipeline *p)
@@ -431,68 +481,79 @@ step_fetch(struct pipeline *p)
 	const char *sd = p->cfg->server.state_dir;
 	char *cache = xasprintf("%s/repos/%s", sd, p->app->name);
 	char *rels = xasprintf("%s/releases/%s", sd, p->app->name);
-	char *why = NULL, *spec = NULL;
-	int rc = -1;
+	char *why = NULL, *index = NULL;
+	int rc = -1, verified = 0;
 
 	step_begin(p, "fetch");
 	if (!is_dir(cache)) {
 		const char *argv[] = { "git", "clone", "--mirror", "--quiet", "--", p->app->repo, cache, NULL };
 
-		mkdirs(rels);
 		note(p, "cloning %s", p->repo_shown);
 		if (run_git(p, argv, &why) != 0)
 			goto fail;
 	} else {
 		/* The configured URL every time: the config may have changed it. */
-		const char *fetch[] = { "git", "-C", cache, "fetch", "--prune", "--quiet", "--",
+		const char *fetch[] = { "git", "-C", cache, "fetch", "--prune", "--quiet",
+		    "--no-auto-maintenance", "--no-write-fetch-head", "--",
 		    p->app->repo, "+refs/*:refs/*", NULL };
 
 		if (run_git(p, fetch, &why) != 0)
 			goto fail;
 	}
 	if (p->commit == NULL) {
-		const char *argv[] = { "git", "-C", cache, "rev-parse", "--verify", "--quiet", NULL, NULL };
+		char *branch = xasprintf("refs/heads/%s", p->app->branch);
 
-		spec = xasprintf("refs/heads/%s^{commit}", p->app->branch);
-		argv[6] = spec;
-		if (run_git(p, argv, &why) != 0 || strlen(p->capture) < 40) {
-			free(why);
+		p->commit = resolve(p, cache, branch);
+		free(branch);
+		if (p->commit == NULL) {
 			why = xasprintf("branch '%s' is not in %s", p->app->branch, p->repo_shown);
 			goto fail;
 		}
-		p->commit = xstrdup(p->capture);
 		store_set_commit(p->st, p->id, p->commit);
 		note(p, "branch %s is at %s", p->app->branch, p->commit);
-		free(spec);
-	}
-	{
-		/* Also turns an abbreviated id (from the API or CLI) into the full one. */
-		const char *argv[] = { "git", "-C", cache, "rev-parse", "--verify", "--quiet", NULL, NULL };
+		verified = 1;
+	} else if (!is_full_id(p->commit)) {
+		/* An abbreviated id from the API or CLI becomes the full one. */
+		char *id = resolve(p, cache, p->commit);
 
-		spec = xasprintf("%s^{commit}", p->commit);
-		argv[6] = spec;
-		if (run_git(p, argv, &why) != 0 || strlen(p->capture) < 40) {
-			free(why);
+		if (id == NULL) {
 			why = xasprintf("commit %s is not in %s", p->commit, p->repo_shown);
 			goto fail;
 		}
-		if (strcmp(p->capture, p->commit) != 0) {
-			free(p->commit);
-			p->commit = xstrdup(p->capture);
-			store_set_commit(p->st, p->id, p->commit);
-		}
+		free(p->commit);
+		p->commit = id;
+		store_set_commit(p->st, p->id, p->commit);
+		verified = 1;
 	}
 	mkdirs(rels);
 	p->release = xasprintf("%s/%lld-%.12s", rels, (long long)p->id, p->commit);
+	index = xasprintf("%s/.index-%lld", rels, (long long)p->id);
+	mkdirs(p->release);
 	{
-		const char *clone[] = { "git", "clone", "--quiet", "--no-checkout", "--", cache, p->release, NULL };
-		const char *checkout[] = { "git", "-C", p->release, "checkout", "--quiet", "--detach", p->commit, NULL };
+		char *gitdir = xasprintf("--git-dir=%s", cache);
+		char *tree = xasprintf("--work-tree=%s", p->release);
+		const char *argv[] = { "git", gitdir, tree, "read-tree", "--reset", "-u", p->commit, NULL };
 
-		if (run_git(p, clone, &why) != 0 || run_git(p, checkout, &why) != 0)
+		p->git_index = index;
+		rc = run_git(p, argv, &why);
+		p->git_index = NULL;
+		unlink(index);
+		free(gitdir);
+		free(tree);
+		if (rc != 0) {
+			char *id = verified ? NULL : resolve(p, cache, p->commit);
+
+			if (!verified && id == NULL) {
+				free(why);
+				why = xasprintf("commit %s is not in %s", p->commit, p->repo_shown);
+			}
+			free(id);
+			rmdir(p->release);	/* when git wrote nothing */
+			rc = -1;
 			goto fail;
+		}
 	}
 	note(p, "checked out %.12s into %s", p->commit, p->release);
-	prune_releases(p, rels);
 	step_end(p, "succeeded", NULL);
 	rc = 0;
 	goto out;
@@ -500,13 +561,39 @@ fail:
 	step_fail(p, "%s", why != NULL ? why : "fetch failed");
 out:
 	free(why);
-	free(spec);
+	free(index);
 	free(cache);
 	free(rels);
 	return rc;
 }
 
-/* build: the optional build command in the release dir. */
+/*
+ * After the deployment has ended, off the clock users watch: prune old
+ * releases and let git pack the cache when it wants to.
+ */
+static void
+tidy(struct pipeline *p)
+{
+	const char *sd = p->cfg->server.state_dir;
+	char *cache = xasprintf("%s/repos/%s", sd, p->app->name);
+	char *rels = xasprintf("%s/releases/%s", sd, p->app->name);
+
+	if (is_dir(rels))
+		prune_releases(p, rels);
+	if (is_dir(cache)) {
+		const char *argv[] = { "git", "-C", cache, "maintenance", "run", "--auto", "--quiet", NULL };
+		char *why = NULL;
+
+		if (run_git(p, argv, &why) != 0) {
+			note(p, "git maintenance: %s", why);
+			free(why);
+		}
+	}
+	log_flush(p);
+	free(cache);
+	free(rels);
+}
+
 static int
 step_build(struct pipeline *p, const char *color, const char *old)
 {
@@ -613,7 +700,7 @@ step_switch(struct pipeline *p, const char *name, const char *color, const char 
 
 	step_begin(p, name);
 	opts_init(p, &o, env, p->app->switch_timeout);
-	rc = switch_to(p->app, color, &o, &why);
+	rc = switch_to(p->app, color, &o, &p->command_ms, &why);
 	spawn_env_free(env);
 	if (rc != 0) {
 		p->stop = STOP_FAILED;
@@ -660,6 +747,19 @@ step_confirm(struct pipeline *p, const char *color)
 	step_end(p, "succeeded", detail);
 	free(detail);
 	return 0;
+}
+
+/* After a confirmed switch to live (or back to it): the other color rests. */
+static void
+rest_other(struct pipeline *p, const char *live)
+{
+	char *why = NULL;
+
+	if (switch_rest(p->app, live, &why) != 0) {
+		note(p, "could not put %s to rest: %s", switch_other(live), why);
+		log_warn("%s #%lld: %s", p->app->name, (long long)p->id, why);
+		free(why);
+	}
 }
 
 /*
@@ -734,6 +834,7 @@ switch_back(struct pipeline *p, const char *color, const char *old)
 	p->stop = STOP_NONE;
 	if (step_switch(p, "rollback", old, color) == 0) {
 		settle(p, old);
+		rest_other(p, old);
 		return 0;
 	}
 	log_error("%s #%lld: switching back to %s failed: %s still serves", p->app->name,
@@ -796,6 +897,7 @@ deploy(struct pipeline *p)
 	}
 	store_set_live(p->st, p->app->name, color, p->commit, p->id);
 	store_unmark_bad(p->st, p->app->name, p->commit);
+	rest_other(p, color);
 	step_retire(p, old, color);
 	return "succeeded";
 }
@@ -842,6 +944,7 @@ rollback(struct pipeline *p)
 				status = "failed";
 			} else {
 				store_set_live(p->st, p->app->name, target, p->commit, p->id);
+				rest_other(p, target);
 				status = "succeeded";
 			}
 			p->color = target;
@@ -902,6 +1005,8 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 	store_finish(st, d->id, status, p.color, p.error);
 	log_info("%s: deployment %lld %s after %lld ms%s%s", app->name, (long long)d->id, status,
 	    clock_mono_ms() - t0, p.error != NULL ? ": " : "", p.error != NULL ? p.error : "");
+	if (p.stop == STOP_NONE || p.stop == STOP_FAILED)
+		tidy(&p);	/* not while cancelling or shutting down */
 	free(p.error);
 	free(p.repo_shown);
 	free(p.commit);

@@ -104,12 +104,14 @@ probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
 	for (;;) {
 		long long left = deadline - clock_mono_ms();
 		int ok = probe_once(url, unix_socket, left < 2000 ? (left > 100 ? (int)left : 100) : 2000, res);
+		int other = 0;
 
 		if (ok && want_color != NULL && res->color[0] != '\0' &&
 		    strcmp(res->color, want_color) != 0) {
 			snprintf(res->error, sizeof res->error, "answered from %s, not %s yet",
 			    res->color, want_color);
 			ok = 0;
+			other = 1;
 		}
 		if (ok && ++good >= streak)
 			return 0;
@@ -123,8 +125,12 @@ probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
 			return -1;
 		if (cancelled != NULL && cancelled(ctx))
 			return -1;
-		usleep((useconds_t)interval * 1000);
-		if (interval < 500)
+		/*
+		 * The old color still answering is a proxy mid-reload, over in
+		 * milliseconds: look again soon. A failing URL backs off.
+		 */
+		usleep(other ? 10000 : (useconds_t)interval * 1000);
+		if (!other && interval < 500)
 			interval = interval * 3 / 2;
 	}
 }

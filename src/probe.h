@@ -30,7 +30,8 @@ typedef int (*probe_cancel_fn)(void *ctx);
  * Polls url until it answers 2xx (and, when want_color is not NULL, with
  * X-Turnout-Color equal to it if the header is sent at all) streak times in
  * a row, or timeout_s passes, or cancelled says stop. Starts at a 10 ms
- * interval so that a ready app is seen at once, backing off to 500 ms.
+ * interval so that a ready app is seen at once, backing off to 500 ms
+ * while it fails; an answer from the other color is retried every 10 ms.
  * Returns 0 when healthy; -1 otherwise, with the last attempt in *res.
  *
  * A streak matters behind nginx: just after a reload, old workers still

@@ -156,6 +156,7 @@ spawn_run(const struct spawn_opts *o, struct spawn_result *res, char **cause)
 	long long deadline, drain_until = 0;
 	int rc, wstatus = 0, reaped = 0;
 	pid_t pid;
+	long long t0 = clock_mono_ms();
 
 	memset(res, 0, sizeof *res);
 	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
@@ -259,6 +260,7 @@ out_close:
 		if (err[i] >= 0)
 			close(err[i]);
 	}
+	res->elapsed_ms = clock_mono_ms() - t0;
 }
 
 const char *

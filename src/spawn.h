@@ -39,6 +39,7 @@ enum spawn_outcome {
 struct spawn_result {
 	enum spawn_outcome outcome;
 	int status;
+	long long elapsed_ms;	/* from the spawn to the end of its output */
 };
 
 /*

@@ -22,6 +22,8 @@ void store_close(struct store *st);
 
 /* Returns the schema version the database is at. */
 int store_version(struct store *st);
+/* Returns PRAGMA synchronous: 2 (FULL) whenever no progress write runs. */
+int store_synchronous(struct store *st);
 
 /* Returns 0 when the database answers a query, -1 otherwise. */
 int store_ping(struct store *st);
@@ -125,19 +127,31 @@ int store_cancel_requested(struct store *st, int64_t id);
  */
 int store_request_cancel(struct store *st, int64_t id);
 
-/* Starts a step; returns its id, or -1. */
-int64_t store_step_begin(struct store *st, int64_t deployment, const char *name);
-/* Ends a step with status (succeeded, failed, ...) and a detail or NULL. */
-int store_step_end(struct store *st, int64_t step, const char *status, const char *detail);
-
 /* One line of a deployment's log. */
 struct store_line {
 	int64_t ts;
 	const char *stream;	/* out, err, turnout */
 	const char *text;
 };
-/* Appends lines in one transaction (one fsync for many lines). */
+/* Appends lines in one transaction (a progress commit, see below). */
 int store_log(struct store *st, int64_t deployment, const struct store_line *lines, size_t n);
+
+/*
+ * Step rows, each written in one transaction with the log lines buffered
+ * before it (lines may be NULL when n is 0). These progress commits, and
+ * store_log's, skip their own fsync; the next ordinary commit (all others
+ * are synchronous=FULL) makes them durable.
+ */
+/* Stores lines, then starts a step; returns its id, or -1. */
+int64_t store_step_begin(struct store *st, int64_t deployment, const char *name,
+    const struct store_line *lines, size_t n);
+/*
+ * Stores lines, then ends step (when >= 0) with status (succeeded, failed,
+ * ...), a detail or NULL, and the milliseconds it spent inside the
+ * operator's commands.
+ */
+int store_step_end(struct store *st, int64_t deployment, int64_t step, const char *status,
+    const char *detail, long long command_ms, const struct store_line *lines, size_t n);
 
 /* Marks a commit as a bad release of app, with the reason. */
 int store_mark_bad(struct store *st, const char *app, const char *commit,
@@ -161,6 +175,7 @@ struct store_step {
 	char *detail;
 	int64_t started_at;
 	int64_t finished_at;	/* 0: still running */
+	int64_t command_ms;	/* time inside the operator's commands */
 };
 /* Reads a deployment's steps in order into a new array; returns the count or -1. */
 int store_get_steps(struct store *st, int64_t id, struct store_step **steps);

@@ -108,7 +108,8 @@ read_file(const char *path)
 
 /* Runs a proxy command through /bin/sh; returns 0 or -1 with *cause. */
 static int
-switch_command(const char *what, const char *cmd, const struct spawn_opts *base, char **cause)
+switch_command(const char *what, const char *cmd, const struct spawn_opts *base,
+    long long *command_ms, char **cause)
 {
 	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 	struct spawn_opts o = *base;
@@ -118,6 +119,7 @@ switch_command(const char *what, const char *cmd, const struct spawn_opts *base,
 	o.argv = argv;
 	o.cancelled = NULL;	/* a switch, once begun, is finished or undone */
 	spawn_run(&o, &res, &err);
+	*command_ms += res.elapsed_ms;
 	if (res.outcome == SPAWN_ERROR) {
 		*cause = xasprintf("%s: %s", what, err);
 		free(err);
@@ -168,7 +170,7 @@ nginx_restore(const struct app_config *app, const char *old)
 
 static int
 switch_nginx(const struct app_config *app, const char *color, const struct spawn_opts *base,
-    char **cause)
+    long long *command_ms, char **cause)
 {
 	char *old = read_file(app->nginx_upstream);
 	char *text = nginx_text(app, color);
@@ -177,12 +179,12 @@ switch_nginx(const struct app_config *app, const char *color, const struct spawn
 
 	if (switch_write_atomic(app->nginx_upstream, text, cause) != 0)
 		goto out;
-	if (switch_command("nginx_test", app->nginx_test, base, &inner) != 0) {
+	if (switch_command("nginx_test", app->nginx_test, base, command_ms, &inner) != 0) {
 		nginx_restore(app, old);
 		*cause = xasprintf("%s; upstream file restored, nginx not reloaded", inner);
 		goto out;
 	}
-	if (switch_command("nginx_reload", app->nginx_reload, base, &inner) != 0) {
+	if (switch_command("nginx_reload", app->nginx_reload, base, command_ms, &inner) != 0) {
 		nginx_restore(app, old);
 		*cause = xasprintf("%s; upstream file restored", inner);
 		goto out;
@@ -352,7 +354,9 @@ haproxy_stat(const struct app_config *app, char status[2][16], long scur[2], cha
 
 /*
  * haproxy: the new color ready, the old one drain (no new connections, in
- * flight ones finish), then maint once its sessions are gone. No reload.
+ * flight ones finish); switch_rest puts it in maint once its sessions are
+ * gone, after the confirm, so that waiting for them does not delay the
+ * new color's traffic or its confirm. No reload.
  */
 static int
 switch_haproxy(const struct app_config *app, const char *color, char **cause)
@@ -374,35 +378,49 @@ switch_haproxy(const struct app_config *app, const char *color, char **cause)
 			free(ignored);
 		return -1;
 	}
-	/* Wait (at most switch_timeout) for the old color's sessions to end. */
-	for (int i = 0; i < app->switch_timeout * 20; i++) {
-		char *ignored = NULL;
+	return 0;
+}
 
-		if (haproxy_stat(app, status, scur, &ignored) != 0) {
-			free(ignored);
-			break;
-		}
+int
+switch_rest(const struct app_config *app, const char *live, char **cause)
+{
+	const char *old = switch_other(live);
+	char status[2][16];
+	long scur[2];
+	int o = strcmp(old, "green") == 0;
+
+	if (app->switch_kind != SWITCH_HAPROXY)
+		return 0;
+	/*
+	 * Wait (at most switch_timeout) for the old color's sessions to end.
+	 * They are requests in flight, gone within milliseconds: poll often.
+	 */
+	for (int i = 0; i < app->switch_timeout * 200; i++) {
+		if (haproxy_stat(app, status, scur, cause) != 0)
+			return -1;
+		if (strncmp(status[o], "MAINT", 5) == 0)
+			return 0;
 		if (scur[o] <= 0)
 			break;
-		usleep(50000);
+		usleep(5000);
 	}
 	return haproxy_set(app, old, "maint", cause);
 }
 
 int
 switch_to(const struct app_config *app, const char *color, const struct spawn_opts *base,
-    char **cause)
+    long long *command_ms, char **cause)
 {
 	switch (app->switch_kind) {
 	case SWITCH_NGINX:
-		return switch_nginx(app, color, base, cause);
+		return switch_nginx(app, color, base, command_ms, cause);
 	case SWITCH_SOCKET:
 		return switch_socket_link(app, color, cause);
 	case SWITCH_HAPROXY:
 		return switch_haproxy(app, color, cause);
 	case SWITCH_COMMAND:
 	default:
-		return switch_command("switch_command", app->switch_command, base, cause);
+		return switch_command("switch_command", app->switch_command, base, command_ms, cause);
 	}
 }
 

@@ -13,12 +13,22 @@
 
 /*
  * Points app's proxy at color ("blue" or "green"). Commands run with
- * base's environment, callbacks and timeout (argv and cwd are set here).
- * On failure the proxy is left as it was before, and *cause (a new string
- * the caller frees) says what failed. Returns 0 or -1.
+ * base's environment, callbacks and timeout (argv and cwd are set here);
+ * the time spent inside them (nginx_test, nginx_reload, switch_command)
+ * is added to *command_ms. On failure the proxy is left as it was before,
+ * and *cause (a new string the caller frees) says what failed. Returns 0
+ * or -1.
  */
 int switch_to(const struct app_config *app, const char *color,
-    const struct spawn_opts *base, char **cause);
+    const struct spawn_opts *base, long long *command_ms, char **cause);
+
+/*
+ * Once the switch to live is confirmed (or undone), puts the other color
+ * to rest: with haproxy, maint once its sessions have ended (waiting at
+ * most switch_timeout); nothing for the other kinds. Returns 0, or -1 with
+ * *cause (a new string the caller frees).
+ */
+int switch_rest(const struct app_config *app, const char *live, char **cause);
 
 /*
  * Reads which color the proxy sends app's traffic to, from the proxy's own

@@ -139,6 +139,7 @@ start_nginx () {
 
 # SWITCH=haproxy: HAProxy in front, blue live and green in maintenance.
 start_haproxy () {
+	HAPROXY_STATS_PORT=$(free_port) &&
 	cat >haproxy.cfg <<-EOF &&
 	global
 	    stats socket $SOCKS/haproxy.sock mode 600 level admin
@@ -155,11 +156,22 @@ start_haproxy () {
 	backend demo
 	    server blue 127.0.0.1:$BLUE_PORT
 	    server green 127.0.0.1:$GREEN_PORT disabled
+	listen stats
+	    bind 127.0.0.1:$HAPROXY_STATS_PORT
+	    stats enable
+	    stats uri /stats
 	EOF
 	"$HAPROXY" -D -f haproxy.cfg -p "$PWD/haproxy.pid" &&
 	test_atexit 'kill "$(cat "$TRASH_DIRECTORY/haproxy.pid")" 2>/dev/null' &&
 	i=0 && while test ! -S "$SOCKS/haproxy.sock" && test $i -lt 50; do sleep 0.1; i=$((i + 1)); done &&
 	test -S "$SOCKS/haproxy.sock"
+}
+
+# HAProxy's status of server COLOR in backend demo, from its stats page
+# (not through turnout): "no check" (ready, no health checks), DRAIN, MAINT.
+haproxy_state () {
+	curl -sS "http://127.0.0.1:$HAPROXY_STATS_PORT/stats;csv" |
+		awk -F, -v s="$1" '$1 == "demo" && $2 == s {print $18}'
 }
 
 setup_stack () {

@@ -88,4 +88,17 @@ test_expect_success 'state_dir is created with mode 0700' '
 	test "$(db "PRAGMA user_version")" -ge 1
 '
 
+test_expect_success 'a database of an older version is migrated and keeps its rows' '
+	stop_turnout &&
+	rm -rf state && mkdir -m 700 state &&
+	sqlite3 -batch state/turnout.db <"$TURNOUT_SRC_DIR/sql/001-initial.sql" &&
+	db "PRAGMA user_version = 1;
+	    INSERT INTO deployments (id, app, status, created_at) VALUES (7, '"'"'demo'"'"', '"'"'succeeded'"'"', 1);
+	    INSERT INTO steps (deployment, name, status, started_at, finished_at) VALUES (7, '"'"'fetch'"'"', '"'"'succeeded'"'"', 1, 2);" &&
+	start_turnout &&
+	test "$(db "PRAGMA user_version")" = 2 &&
+	test "$(db "SELECT name, status, command_ms FROM steps WHERE deployment = 7")" = "fetch|succeeded|0" &&
+	test_grep "database migrated to version 2" turnout.log
+'
+
 test_done

@@ -28,6 +28,16 @@ test_expect_success 'a push is deployed to the idle color and goes live' '
 	test_grep "green is healthy after" log
 '
 
+test_expect_success 'each step records its time inside the operator'"'"'s commands' '
+	db "SELECT name, command_ms, finished_at - started_at FROM steps WHERE deployment = $DEPLOYMENT" >times &&
+	# fetch and verify run none; start runs stop + start, switch nginx -t and reload.
+	grep "^fetch|0|" times && grep "^verify|0|" times &&
+	awk -F"|" "\$1 == \"start\" || \$1 == \"switch\" {n++; if (\$2 <= 0 || \$2 > \$3) bad = 1}
+		END {exit !(n == 2 && !bad)}" times &&
+	api GET /api/deployments/$DEPLOYMENT &&
+	test_grep "\"command_ms\":" out
+'
+
 test_expect_success 'the next push goes to blue, green keeps running' '
 	commit_push README "v2" "second release" &&
 	wait_status $DEPLOYMENT succeeded &&
@@ -143,8 +153,59 @@ test_expect_success 'branch names and messages with shell in them stay data' '
 	! find . -name "pwned*" | grep .
 '
 
+test_expect_success 'the release holds the commit'"'"'s files, modes and links, and nothing of git'"'"'s' '
+	(
+		cd work &&
+		mkdir -p deep/er && echo leaf >deep/er/leaf &&
+		printf "#!/bin/sh\necho hi\n" >tool.sh && chmod +x tool.sh &&
+		ln -s deep/er/leaf link &&
+		git add deep tool.sh link
+	) &&
+	commit_push - - "files of all kinds" &&
+	wait_status $DEPLOYMENT succeeded &&
+	rel=state/releases/demo/$DEPLOYMENT-$(echo $COMMIT | cut -c1-12) &&
+	git -C work ls-files | sort >expect &&
+	(cd "$rel" && find . -type f -o -type l) | sed "s|^\./||" | sort >actual &&
+	test_cmp expect actual &&
+	test -x "$rel/tool.sh" &&
+	test -h "$rel/link" && test "$(cat "$rel/link")" = leaf &&
+	test_path_is_missing "$rel/.git" &&
+	! ls -a state/releases/demo | grep "^\.index"
+'
+
+test_expect_success 'an abbreviated commit from the API is deployed as its full id' '
+	full=$(git -C work rev-parse HEAD~1) &&
+	api POST /api/apps/demo/deploy "{\"commit\":\"$(echo $full | cut -c1-9)\"}" &&
+	test "$(cat status)" = 202 &&
+	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	wait_status $id succeeded &&
+	test "$(db "SELECT commit_sha FROM deployments WHERE id = $id")" = "$full" &&
+	test_path_is_dir "state/releases/demo/$id-$(echo $full | cut -c1-12)"
+'
+
+test_expect_success 'a commit the repository lacks fails fetch and says which' '
+	before=$(proxy_says) &&
+	for c in 0123456789abcdef0123456789abcdef01234567 0123456789ab
+	do
+		api POST /api/apps/demo/deploy "{\"commit\":\"$c\"}" &&
+		test "$(cat status)" = 202 &&
+		id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+		wait_status $id failed &&
+		db "SELECT error FROM deployments WHERE id = $id" >err &&
+		test_grep "commit $c is not in" err &&
+		test "$(db "SELECT status FROM steps WHERE deployment = $id AND name = '"'"'fetch'"'"'")" = failed ||
+		return 1
+	done &&
+	test "$(proxy_says)" = "$before"
+'
+
 test_expect_success 'old releases are pruned to keep_releases' '
-	ls state/releases/demo >releases &&
+	# Pruning runs just after a deployment ends: give it a moment.
+	i=0 &&
+	while ls state/releases/demo >releases && test $(wc -l <releases) -gt 6 && test $i -lt 50
+	do
+		sleep 0.1 && i=$((i + 1))
+	done &&
 	test_line_count -le 6 releases
 '
 

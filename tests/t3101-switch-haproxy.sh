@@ -14,7 +14,12 @@ test_expect_success 'set up HAProxy with blue live and green in maintenance' '
 test_expect_success 'deployments under load: every request answered 200' '
 	commit_push README v1 "first" && wait_status $DEPLOYMENT succeeded &&
 	test "$(active_color)" = green &&
-	deploy_under_load
+	test "$(haproxy_state green)" = "no check" &&
+	test "$(haproxy_state blue)" = MAINT &&
+	deploy_under_load &&
+	live=$(active_color) && other=$(test $live = blue && echo green || echo blue) &&
+	test "$(haproxy_state $live)" = "no check" &&
+	test "$(haproxy_state $other)" = MAINT
 '
 
 test_expect_success 'a failed confirm sets the old color ready again' '
@@ -22,6 +27,8 @@ test_expect_success 'a failed confirm sets the old color ready again' '
 	wait_status $DEPLOYMENT rolled_back &&
 	proxy_says | grep "color blue" &&
 	test "$(active_color)" = blue &&
+	test "$(haproxy_state blue)" = "no check" &&
+	test "$(haproxy_state green)" = MAINT &&
 	(cd work && git rm -q fail-confirm && git commit -q -m fix && git push -q origin main)
 '
 

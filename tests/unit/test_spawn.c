@@ -78,6 +78,21 @@ test_lines_and_exit_code(void **state)
 }
 
 static void
+test_elapsed_time(void **state)
+{
+	struct spawn_env *env = spawn_env_new();
+	struct seen seen = { .out = "", .err = "" };
+	struct spawn_result res = run_sh("sleep 0.3", env, 10, &seen);
+
+	assert_int_equal(res.outcome, SPAWN_EXITED);
+	assert_true(res.elapsed_ms >= 300);
+	assert_true(res.elapsed_ms < 5000);
+	res = run_sh("exit 0", env, 10, &seen);
+	assert_true(res.elapsed_ms < 300);
+	spawn_env_free(env);
+}
+
+static void
 test_environment_is_explicit(void **state)
 {
 	struct spawn_env *env;
@@ -186,6 +201,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines_and_exit_code),
+		cmocka_unit_test(test_elapsed_time),
 		cmocka_unit_test(test_environment_is_explicit),
 		cmocka_unit_test(test_timeout_kills_the_group),
 		cmocka_unit_test(test_cancel),

@@ -159,6 +159,32 @@ test_logs_page_and_prune(void **state)
 	store_log_free(got, n);
 }
 
+/* Progress commits skip their fsync, and every other commit keeps it. */
+static void
+test_progress_then_full(void **state)
+{
+	struct store *st = *state;
+	struct store_line lines[2] = { { 1, "turnout", "step fetch" }, { 2, "out", "done" } };
+	struct store_step *steps;
+	int64_t id = enqueue(st, "q", NULL, STORE_QUEUED), step;
+	int n;
+
+	assert_int_equal(store_synchronous(st), 2);
+	step = store_step_begin(st, id, "fetch", lines, 1);
+	assert_true(step > 0);
+	assert_int_equal(store_synchronous(st), 2);
+	assert_int_equal(store_step_end(st, id, step, "succeeded", "ok", 42, lines + 1, 1), 0);
+	assert_int_equal(store_synchronous(st), 2);
+	assert_int_equal(store_log(st, id, lines, 2), 0);
+	assert_int_equal(store_synchronous(st), 2);
+	n = store_get_steps(st, id, &steps);
+	assert_int_equal(n, 1);
+	assert_string_equal(steps[0].status, "succeeded");
+	assert_int_equal(steps[0].command_ms, 42);
+	assert_true(steps[0].finished_at >= steps[0].started_at);
+	store_steps_free(steps, n);
+}
+
 static void
 test_history_paging(void **state)
 {
@@ -188,6 +214,7 @@ main(void)
 		cmocka_unit_test(test_cancel_and_recover),
 		cmocka_unit_test(test_bad_releases),
 		cmocka_unit_test(test_logs_page_and_prune),
+		cmocka_unit_test(test_progress_then_full),
 		cmocka_unit_test(test_history_paging),
 	};
 
