@@ -528,6 +528,13 @@ step_fetch(struct pipeline *p)
 	mkdirs(rels);
 	p->release = xasprintf("%s/%lld-%.12s", rels, (long long)p->id, p->commit);
 	index = xasprintf("%s/.index-%lld", rels, (long long)p->id);
+	if (is_dir(p->release)) {
+		/* Left by a run cut short (a power cut can requeue it): start clean. */
+		const char *argv[] = { "rm", "-rf", "--", p->release, NULL };
+
+		if (run_argv(p, "rm", argv, "blue", NULL, 120, NULL, &why) != 0)
+			goto fail;
+	}
 	mkdirs(p->release);
 	{
 		char *gitdir = xasprintf("--git-dir=%s", cache);
@@ -742,8 +749,13 @@ step_confirm(struct pipeline *p, const char *color)
 	    NULL, NULL, &res) != 0)
 		return step_fail(p, "confirm through the proxy failed after %d s: last answer %s",
 		    p->app->confirm_timeout, probe_describe(&res, desc, sizeof desc));
-	detail = xasprintf("the proxy answers from %s after %lld ms (HTTP %ld)", color,
-	    clock_mono_ms() - t0, res.status);
+	if (confirm_streak(p->app) > 1)
+		detail = xasprintf("the proxy answers from %s after %lld ms, %d times in a row"
+		    " (the first answer from it came after %lld ms; HTTP %ld)", color,
+		    clock_mono_ms() - t0, confirm_streak(p->app), res.first_ms, res.status);
+	else
+		detail = xasprintf("the proxy answers from %s after %lld ms (HTTP %ld)", color,
+		    clock_mono_ms() - t0, res.status);
 	step_end(p, "succeeded", detail);
 	free(detail);
 	return 0;

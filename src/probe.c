@@ -97,7 +97,7 @@ probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
     const char *want_color, probe_cancel_fn cancelled, void *ctx,
     struct probe_result *res)
 {
-	long long deadline = clock_mono_ms() + timeout_s * 1000LL;
+	long long t0 = clock_mono_ms(), deadline = t0 + timeout_s * 1000LL, first = -1;
 	long interval = 10;
 	int good = 0;
 
@@ -113,6 +113,9 @@ probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
 			ok = 0;
 			other = 1;
 		}
+		if (ok && first < 0)
+			first = clock_mono_ms() - t0;
+		res->first_ms = first;
 		if (ok && ++good >= streak)
 			return 0;
 		if (!ok)

@@ -11,6 +11,7 @@ struct probe_result {
 	char error[256];	/* connection error, or "" */
 	char excerpt[201];	/* the start of the body, printable, or "" */
 	char color[16];		/* the X-Turnout-Color answer header, or "" */
+	long long first_ms;	/* probe_wait: ms to the first good answer, or -1 */
 };
 
 /* Calls curl_global_init; once, before any thread probes. */

@@ -499,6 +499,34 @@ store_recover(struct store *st)
 	return n;
 }
 
+/*
+ * A deployment's progress (its claim, step rows, log lines) commits
+ * without an fsync of its own: in WAL mode the next FULL commit (a new
+ * deployment, a status, the live color) makes it durable too, and a power
+ * cut can only lose the newest progress of a deployment, which then runs
+ * again or is marked interrupted. That is one fsync less per step boundary
+ * and per log batch, most of turnout's own time between steps. The caller
+ * holds the lock.
+ */
+static int
+progress_begin(struct store *st)
+{
+	store_exec(st, "PRAGMA synchronous = NORMAL", NULL);
+	if (store_exec(st, "BEGIN IMMEDIATE", NULL) == 0)
+		return 0;
+	store_exec(st, "PRAGMA synchronous = FULL", NULL);
+	return -1;
+}
+
+static int
+progress_end(struct store *st, int ok)
+{
+	int rc = store_end_tx(st, ok);
+
+	store_exec(st, "PRAGMA synchronous = FULL", NULL);
+	return rc;
+}
+
 int
 store_claim(struct store *st, const char *app, struct store_deployment *d)
 {
@@ -508,7 +536,8 @@ store_claim(struct store *st, const char *app, struct store_deployment *d)
 
 	memset(d, 0, sizeof *d);
 	pthread_mutex_lock(&st->lock);
-	if (store_exec(st, "BEGIN IMMEDIATE", NULL) != 0) {
+	/* Progress too: lost to a power cut, the deployment is queued again. */
+	if (progress_begin(st) != 0) {
 		pthread_mutex_unlock(&st->lock);
 		return -1;
 	}
@@ -528,7 +557,7 @@ store_claim(struct store *st, const char *app, struct store_deployment *d)
 	if (found && rc == 0)
 		rc = stmt_done(store_prepare(st, "UPDATE deployments SET status = 'running',"
 		    " started_at = ? WHERE id = ?", "ii", now, d->id));
-	rc = store_end_tx(st, rc);
+	rc = progress_end(st, rc);
 	pthread_mutex_unlock(&st->lock);
 	if (rc != 0) {
 		store_deployment_release(d);
@@ -593,33 +622,6 @@ store_request_cancel(struct store *st, int64_t id)
 	if (store_end_tx(st, rc < 0 ? -1 : 0) != 0)
 		rc = -1;
 	pthread_mutex_unlock(&st->lock);
-	return rc;
-}
-
-/*
- * A deployment's progress (step rows, log lines) commits without an fsync
- * of its own: in WAL mode the next FULL commit (a new deployment, a status,
- * the live color) makes it durable too, and a power cut can only lose the
- * newest progress of a deployment that recovery then marks interrupted.
- * That is one fsync less per step boundary and per log batch, most of
- * turnout's own time between steps. The caller holds the lock.
- */
-static int
-progress_begin(struct store *st)
-{
-	store_exec(st, "PRAGMA synchronous = NORMAL", NULL);
-	if (store_exec(st, "BEGIN IMMEDIATE", NULL) == 0)
-		return 0;
-	store_exec(st, "PRAGMA synchronous = FULL", NULL);
-	return -1;
-}
-
-static int
-progress_end(struct store *st, int ok)
-{
-	int rc = store_end_tx(st, ok);
-
-	store_exec(st, "PRAGMA synchronous = FULL", NULL);
 	return rc;
 }
 

@@ -107,8 +107,8 @@ int store_recover(struct store *st);
 
 /*
  * Takes the newest queued deployment of app and marks it running; older
- * queued ones end 'superseded'. Returns 1 with *d filled, 0 when nothing
- * waits, -1 on error.
+ * queued ones end 'superseded'. A progress commit (see store_step_begin).
+ * Returns 1 with *d filled, 0 when nothing waits, -1 on error.
  */
 int store_claim(struct store *st, const char *app, struct store_deployment *d);
 

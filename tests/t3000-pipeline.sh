@@ -25,7 +25,10 @@ test_expect_success 'a push is deployed to the idle color and goes live' '
 	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
 	test_grep "building $COMMIT" log &&
 	test_grep "started green on $GREEN_PORT for $COMMIT" log &&
-	test_grep "green is healthy after" log
+	test_grep "green is healthy after" log &&
+	# Behind nginx the confirm needs a streak, and says when it began.
+	db "SELECT detail FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'confirm'"'"'" >confirm &&
+	test_grep "the proxy answers from green after [0-9]* ms, 5 times in a row (the first answer from it came after [0-9]* ms; HTTP 200)" confirm
 '
 
 test_expect_success 'each step records its time inside the operator'"'"'s commands' '
@@ -159,11 +162,21 @@ test_expect_success 'the release holds the commit'"'"'s files, modes and links, 
 		mkdir -p deep/er && echo leaf >deep/er/leaf &&
 		printf "#!/bin/sh\necho hi\n" >tool.sh && chmod +x tool.sh &&
 		ln -s deep/er/leaf link &&
-		git add deep tool.sh link
+		git add deep tool.sh link &&
+		git commit -q -m "files of all kinds" && git push -q origin main
 	) &&
-	commit_push - - "files of all kinds" &&
+	COMMIT=$(git -C work rev-parse HEAD) &&
+	# A dir left where this release goes (a run cut short) is started afresh.
+	next=$(( $(db "SELECT max(id) FROM deployments") + 1 )) &&
+	rel=state/releases/demo/$next-$(echo $COMMIT | cut -c1-12) &&
+	mkdir -p "$rel/deep" && echo stale >"$rel/stale" && echo stale >"$rel/tool.sh" &&
+	push_json refs/heads/main "$COMMIT" "files of all kinds" &&
+	github_push && test "$(cat status)" = 202 &&
+	DEPLOYMENT=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	test "$DEPLOYMENT" = "$next" &&
 	wait_status $DEPLOYMENT succeeded &&
-	rel=state/releases/demo/$DEPLOYMENT-$(echo $COMMIT | cut -c1-12) &&
+	test_path_is_missing "$rel/stale" &&
+	test "$(sed -n 2p "$rel/tool.sh")" = "echo hi" &&
 	git -C work ls-files | sort >expect &&
 	(cd "$rel" && find . -type f -o -type l) | sed "s|^\./||" | sort >actual &&
 	test_cmp expect actual &&
