@@ -318,9 +318,11 @@ is_alive () {
 # whole && list to the background).
 start_poller () {
 	rm -f stop-polling
+	# One line per request: the status and the commit that answered.
 	( while test ! -f stop-polling
 	  do
-		curl -s -o /dev/null -w "%{http_code}\n" "http://127.0.0.1:$NGINX_PORT/" >>poll.log
+		r=$(curl -s -w " %{http_code}" "http://127.0.0.1:$NGINX_PORT/")
+		echo "${r##* } $(echo "$r" | sed -n "s/.*commit \([0-9a-f]*\).*/\1/p")" >>poll.log
 		sleep 0.01
 	  done ) &
 	poller=$!
@@ -332,7 +334,9 @@ stop_poller () {
 }
 
 # Three deployments back to back while start_poller hits the proxy; fails
-# unless every request was answered 200 and the last release serves.
+# unless every request was answered 200, each release served until the next
+# took over and never again after (no reload: no old worker answers late),
+# and the last release serves.
 deploy_under_load () {
 	start_poller &&
 	for n in 2 3 4
@@ -343,8 +347,12 @@ deploy_under_load () {
 		}
 	done &&
 	stop_poller &&
-	sort poll.log | uniq -c &&
+	awk "{print \$1}" poll.log | sort | uniq -c &&
 	test $(wc -l <poll.log) -gt 20 &&
-	! grep -v "^200$" poll.log &&
+	! grep -v "^200 [0-9a-f]\{12\}$" poll.log &&
+	awk "{print \$2}" poll.log | uniq >served &&
+	cat served &&
+	test $(wc -l <served) -eq 4 &&
+	test -z "$(sort served | uniq -d)" &&
 	proxy_says | grep "color blue, commit $(echo $COMMIT | cut -c1-12)"
 }
