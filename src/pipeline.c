@@ -68,6 +68,7 @@ struct pipeline {
 	const char *fail_step;		/* the step that failed, for bad releases */
 	size_t nlogged;			/* log lines stored so far */
 	char *repo_shown;		/* the repo URL without user:password@ */
+	char *repo_secret;		/* that password (or token), or NULL */
 };
 
 /* Drops the buffered log lines once stored. */
@@ -131,9 +132,26 @@ on_line(void *ctx, enum spawn_stream stream, const char *line)
 {
 	struct pipeline *p = ctx;
 
+	char *clean = NULL;
+
 	if (p->capturing && stream == SPAWN_OUT && p->capture[0] == '\0')
 		snprintf(p->capture, sizeof p->capture, "%s", line);
+	/* git (or a build) may print the repo URL with its password: never stored. */
+	if (p->repo_secret != NULL && strstr(line, p->repo_secret) != NULL) {
+		size_t n = strlen(p->repo_secret);
+		char *at;
+
+		clean = xstrdup(line);
+		while ((at = strstr(clean, p->repo_secret)) != NULL) {
+			char *next = xasprintf("%.*s***%s", (int)(at - clean), clean, at + n);
+
+			free(clean);
+			clean = next;
+		}
+		line = clean;
+	}
 	log_add(p, stream == SPAWN_OUT ? "out" : "err", line);
+	free(clean);
 }
 
 /* spawn_cancel_fn: SIGTERM of the daemon, or a cancel from the API. */
@@ -357,6 +375,26 @@ redact_url(const char *url)
 	if (at == NULL || (slash != NULL && slash < at))
 		return xstrdup(url);
 	return xasprintf("%.*s***@%s", (int)(scheme + 3 - url), url, at + 1);
+}
+
+/*
+ * The secret in a repo URL's user:password@ (or token@), when there is one
+ * long enough to be told apart from ordinary text; new string or NULL.
+ */
+static char *
+url_secret(const char *url)
+{
+	const char *scheme = strstr(url, "://"), *at, *slash, *colon, *from;
+
+	if (scheme == NULL)
+		return NULL;
+	at = strchr(scheme + 3, '@');
+	slash = strchr(scheme + 3, '/');
+	if (at == NULL || (slash != NULL && slash < at))
+		return NULL;
+	colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
+	from = colon != NULL ? colon + 1 : scheme + 3;
+	return at - from >= 4 ? xasprintf("%.*s", (int)(at - from), from) : NULL;
 }
 
 /* Returns 1 for a directory that exists. */
@@ -1010,6 +1048,7 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 	p.step = -1;
 	p.last_flush = clock_mono_ms();
 	p.repo_shown = redact_url(app->repo);
+	p.repo_secret = url_secret(app->repo);
 	log_info("%s: deployment %lld (%s) started", app->name, (long long)d->id, d->kind);
 	status = strcmp(d->kind, "rollback") == 0 ? rollback(&p) : deploy(&p);
 	note(&p, "deployment %s after %lld ms", status, clock_mono_ms() - t0);
@@ -1021,6 +1060,7 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 		tidy(&p);	/* not while cancelling or shutting down */
 	free(p.error);
 	free(p.repo_shown);
+	free(p.repo_secret);
 	free(p.commit);
 	free(p.ref);
 	free(p.release);

@@ -212,6 +212,20 @@ test_expect_success 'a commit the repository lacks fails fetch and says which' '
 	test "$(proxy_says)" = "$before"
 '
 
+test_expect_success 'a password in the repo URL never reaches a log' '
+	stop_turnout &&
+	sed -i "s|^repo = .*|repo = file://deploy:s3cretpw@localhost$PWD/repo.git|" turnout.conf &&
+	rm -rf state/repos/demo &&
+	start_turnout &&
+	commit_push build.sh "echo the token is s3cretpw, twice: s3cretpw" "a build that leaks" &&
+	wait_status $DEPLOYMENT succeeded &&
+	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	test_grep "cloning file://\*\*\*@localhost" log &&
+	test_grep "the token is \*\*\*, twice: \*\*\*" log &&
+	! grep -r s3cretpw log turnout.log &&
+	! db "SELECT * FROM logs; SELECT * FROM deployments; SELECT * FROM steps" | grep s3cretpw
+'
+
 test_expect_success 'old releases are pruned to keep_releases' '
 	# Pruning runs just after a deployment ends: give it a moment.
 	i=0 &&
