@@ -185,8 +185,19 @@ switch_nginx(const struct app_config *app, const char *color, const struct spawn
 		goto out;
 	}
 	if (switch_command("nginx_reload", app->nginx_reload, base, command_ms, &inner) != 0) {
+		char *again = NULL;
+
+		/*
+		 * The reload may have taken effect before it failed: reload the
+		 * restored file too, so that nginx serves what the file says.
+		 */
 		nginx_restore(app, old);
-		*cause = xasprintf("%s; upstream file restored", inner);
+		if (switch_command("nginx_reload", app->nginx_reload, base, command_ms, &again) == 0)
+			*cause = xasprintf("%s; upstream file restored and nginx reloaded with it", inner);
+		else
+			*cause = xasprintf("%s; upstream file restored, but reloading it failed too: %s",
+			    inner, again);
+		free(again);
 		goto out;
 	}
 	rc = 0;

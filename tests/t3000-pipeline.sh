@@ -129,6 +129,32 @@ test_expect_success 'an nginx test failure restores the upstream file and nginx 
 	rm nginx/extra/broken.conf
 '
 
+test_expect_success 'a reload that fails after taking effect: the old file is reloaded too' '
+	cp nginx/upstream.conf upstream.before &&
+	# Reloads nginx, then fails the first time it is run.
+	cat >reload-then-fail.sh <<-EOF &&
+	#!/bin/sh
+	"$PWD/nginx.sh" -s reload || exit 1
+	test -f "$PWD/reload-failed-once" && exit 0
+	touch "$PWD/reload-failed-once" && sleep 0.5 && exit 1
+	EOF
+	chmod +x reload-then-fail.sh &&
+	stop_turnout &&
+	cp turnout.conf turnout.conf.good &&
+	test_when_finished "stop_turnout; mv turnout.conf.good turnout.conf; start_turnout" &&
+	sed -i "s|^nginx_reload = .*|nginx_reload = $PWD/reload-then-fail.sh|" turnout.conf &&
+	start_turnout &&
+	commit_push - - "deploy while the reload command is broken" &&
+	wait_status $DEPLOYMENT failed &&
+	db "SELECT error FROM deployments WHERE id = $DEPLOYMENT" >err &&
+	test_grep "nginx_reload .* exited with 1; upstream file restored and nginx reloaded with it" err &&
+	test_cmp upstream.before nginx/upstream.conf &&
+	sleep 0.5 &&
+	for i in 1 2 3 4 5 6 7 8; do proxy_says; done >answers &&
+	! grep -v "color blue" answers &&
+	test "$(active_color)" = blue
+'
+
 test_expect_success 'a failed confirm through the proxy rolls back by itself' '
 	live=$(proxy_says) &&
 	commit_push fail-confirm yes "confirm will fail" &&
