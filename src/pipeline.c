@@ -68,7 +68,7 @@ struct pipeline {
 	const char *fail_step;		/* the step that failed, for bad releases */
 	size_t nlogged;			/* log lines stored so far */
 	char *repo_shown;		/* the repo URL without user:password@ */
-	char *repo_secret;		/* that password (or token), or NULL */
+	char *repo_secret[2];		/* its password and token, or NULL */
 };
 
 /* Drops the buffered log lines once stored. */
@@ -137,18 +137,16 @@ on_line(void *ctx, enum spawn_stream stream, const char *line)
 	if (p->capturing && stream == SPAWN_OUT && p->capture[0] == '\0')
 		snprintf(p->capture, sizeof p->capture, "%s", line);
 	/* git (or a build) may print the repo URL with its password: never stored. */
-	if (p->repo_secret != NULL && strstr(line, p->repo_secret) != NULL) {
-		size_t n = strlen(p->repo_secret);
+	for (int i = 0; i < 2; i++) {
+		const char *secret = p->repo_secret[i];
 		char *at;
 
-		clean = xstrdup(line);
-		while ((at = strstr(clean, p->repo_secret)) != NULL) {
-			char *next = xasprintf("%.*s***%s", (int)(at - clean), clean, at + n);
+		while (secret != NULL && (at = strstr(line, secret)) != NULL) {
+			char *next = xasprintf("%.*s***%s", (int)(at - line), line, at + strlen(secret));
 
 			free(clean);
-			clean = next;
+			line = clean = next;
 		}
-		line = clean;
 	}
 	log_add(p, stream == SPAWN_OUT ? "out" : "err", line);
 	free(clean);
@@ -378,23 +376,31 @@ redact_url(const char *url)
 }
 
 /*
- * The secret in a repo URL's user:password@ (or token@), when there is one
- * long enough to be told apart from ordinary text; new string or NULL.
+ * The secrets in a repo URL's user:password@ (or token@): the password, and
+ * the user too when it is long enough to be a token (GitHub's TOKEN@ and
+ * TOKEN:x-oauth-basic@). Short names ("git", "deploy") stay: they are
+ * words that logs are full of. Fills up to two new strings.
  */
-static char *
-url_secret(const char *url)
+static void
+url_secrets(const char *url, char *secret[2])
 {
-	const char *scheme = strstr(url, "://"), *at, *slash, *colon, *from;
+	const char *scheme = strstr(url, "://"), *user, *at, *slash, *colon;
 
+	secret[0] = secret[1] = NULL;
 	if (scheme == NULL)
-		return NULL;
-	at = strchr(scheme + 3, '@');
-	slash = strchr(scheme + 3, '/');
+		return;
+	user = scheme + 3;
+	at = strchr(user, '@');
+	slash = strchr(user, '/');
 	if (at == NULL || (slash != NULL && slash < at))
-		return NULL;
-	colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
-	from = colon != NULL ? colon + 1 : scheme + 3;
-	return at - from >= 4 ? xasprintf("%.*s", (int)(at - from), from) : NULL;
+		return;
+	colon = memchr(user, ':', (size_t)(at - user));
+	if (colon != NULL && at - colon - 1 >= 4)
+		secret[0] = xasprintf("%.*s", (int)(at - colon - 1), colon + 1);
+	if ((colon != NULL ? colon : at) - user >= 16)
+		secret[1] = xasprintf("%.*s", (int)((colon != NULL ? colon : at) - user), user);
+	else if (colon == NULL && at - user >= 4)
+		secret[1] = xasprintf("%.*s", (int)(at - user), user);	/* token@ */
 }
 
 /* Returns 1 for a directory that exists. */
@@ -447,11 +453,19 @@ prune_releases(struct pipeline *p, const char *dir)
 
 	if (d == NULL)
 		return;
-	while ((e = readdir(d)) != NULL)
+	while ((e = readdir(d)) != NULL) {
+		/* Throw-away indexes a crash left behind (none is in use now). */
+		if (strncmp(e->d_name, ".index-", 7) == 0) {
+			char *path = xasprintf("%s/%s", dir, e->d_name);
+
+			unlink(path);
+			free(path);
+		}
 		if (e->d_name[0] >= '0' && e->d_name[0] <= '9') {
 			names = xrealloc(names, (n + 1) * sizeof *names);
 			names[n++] = xstrdup(e->d_name);
 		}
+	}
 	closedir(d);
 	qsort(names, n, sizeof *names, release_cmp);
 	store_get_app(p->st, p->app->name, &a);
@@ -550,8 +564,12 @@ step_fetch(struct pipeline *p)
 		store_set_commit(p->st, p->id, p->commit);
 		note(p, "branch %s is at %s", p->app->branch, p->commit);
 		verified = 1;
-	} else if (!is_full_id(p->commit)) {
-		/* An abbreviated id from the API or CLI becomes the full one. */
+	} else if (!is_full_id(p->commit) || strcmp(p->kind, "push") != 0) {
+		/*
+		 * An id from the API or CLI may be abbreviated, or name a tag:
+		 * the full id of its commit is what is deployed and recorded. A
+		 * forge's push names a full commit id: no process spent on it.
+		 */
 		char *id = resolve(p, cache, p->commit);
 
 		if (id == NULL) {
@@ -577,7 +595,8 @@ step_fetch(struct pipeline *p)
 	{
 		char *gitdir = xasprintf("--git-dir=%s", cache);
 		char *tree = xasprintf("--work-tree=%s", p->release);
-		const char *argv[] = { "git", gitdir, tree, "read-tree", "--reset", "-u", p->commit, NULL };
+		char *commit = xasprintf("%s^{commit}", p->commit);	/* never a bare tree */
+		const char *argv[] = { "git", gitdir, tree, "read-tree", "--reset", "-u", commit, NULL };
 
 		p->git_index = index;
 		rc = run_git(p, argv, &why);
@@ -585,6 +604,7 @@ step_fetch(struct pipeline *p)
 		unlink(index);
 		free(gitdir);
 		free(tree);
+		free(commit);
 		if (rc != 0) {
 			char *id = verified ? NULL : resolve(p, cache, p->commit);
 
@@ -941,6 +961,7 @@ deploy(struct pipeline *p)
 		if (old == NULL) {
 			/* Nothing to go back to: the new color stays, marked bad. */
 			store_set_live(p->st, p->app->name, color, p->commit, p->id);
+			rest_other(p, color);
 			return "failed";
 		}
 		return switch_back(p, color, old) == 0 ? "rolled_back" : "failed";
@@ -1042,13 +1063,14 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 	p.app = app;
 	p.st = st;
 	p.id = d->id;
+	p.kind = d->kind;
 	p.stopping = stopping;
 	p.commit = xstrdup(d->commit);
 	p.ref = xstrdup(d->ref);
 	p.step = -1;
 	p.last_flush = clock_mono_ms();
 	p.repo_shown = redact_url(app->repo);
-	p.repo_secret = url_secret(app->repo);
+	url_secrets(app->repo, p.repo_secret);
 	log_info("%s: deployment %lld (%s) started", app->name, (long long)d->id, d->kind);
 	status = strcmp(d->kind, "rollback") == 0 ? rollback(&p) : deploy(&p);
 	note(&p, "deployment %s after %lld ms", status, clock_mono_ms() - t0);
@@ -1060,7 +1082,8 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 		tidy(&p);	/* not while cancelling or shutting down */
 	free(p.error);
 	free(p.repo_shown);
-	free(p.repo_secret);
+	free(p.repo_secret[0]);
+	free(p.repo_secret[1]);
 	free(p.commit);
 	free(p.ref);
 	free(p.release);
@@ -1086,5 +1109,14 @@ pipeline_reconcile(const struct app_config *app, struct store *st)
 	} else
 		log_info("%s: %s is live (%.12s)", app->name, proxy,
 		    a.live_commit != NULL ? a.live_commit : "unknown commit");
+	if (proxy != NULL) {
+		char *why = NULL;
+
+		/* A stop between a switch and its rest left the other color draining. */
+		if (switch_rest(app, proxy, &why) != 0) {
+			log_warn("%s: cannot put %s to rest: %s", app->name, switch_other(proxy), why);
+			free(why);
+		}
+	}
 	store_app_release(&a);
 }

@@ -130,11 +130,16 @@ probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
 			return -1;
 		/*
 		 * The old color still answering is a proxy mid-reload, over in
-		 * milliseconds: look again soon. A failing URL backs off.
+		 * milliseconds: look again soon, for a second. A failing URL, or
+		 * one that keeps the old color longer, backs off.
 		 */
-		usleep(other ? 10000 : (useconds_t)interval * 1000);
-		if (!other && interval < 500)
-			interval = interval * 3 / 2;
+		if (other && clock_mono_ms() - t0 < 1000)
+			usleep(10000);
+		else {
+			usleep((useconds_t)interval * 1000);
+			if (interval < 500)
+				interval = interval * 3 / 2;
+		}
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "switch.h"
 #include "xmalloc.h"
 #include "banned.h"
@@ -193,10 +194,11 @@ switch_nginx(const struct app_config *app, const char *color, const struct spawn
 		 */
 		nginx_restore(app, old);
 		if (switch_command("nginx_reload", app->nginx_reload, base, command_ms, &again) == 0)
-			*cause = xasprintf("%s; upstream file restored and nginx reloaded with it", inner);
+			*cause = xasprintf("%s; upstream file %s and nginx reloaded with it", inner,
+			    old != NULL ? "restored" : "removed");
 		else
-			*cause = xasprintf("%s; upstream file restored, but reloading it failed too: %s",
-			    inner, again);
+			*cause = xasprintf("%s; upstream file %s, but reloading failed too: %s", inner,
+			    old != NULL ? "restored" : "removed", again);
 		free(again);
 		goto out;
 	}
@@ -399,21 +401,23 @@ switch_rest(const struct app_config *app, const char *live, char **cause)
 	char status[2][16];
 	long scur[2];
 	int o = strcmp(old, "green") == 0;
+	long long t0 = clock_mono_ms(), now;
 
 	if (app->switch_kind != SWITCH_HAPROXY)
 		return 0;
 	/*
 	 * Wait (at most switch_timeout) for the old color's sessions to end.
-	 * They are requests in flight, gone within milliseconds: poll often.
+	 * They are requests in flight, mostly gone within milliseconds: poll
+	 * often at first, then every 100 ms.
 	 */
-	for (int i = 0; i < app->switch_timeout * 200; i++) {
+	for (now = t0; now - t0 < app->switch_timeout * 1000LL; now = clock_mono_ms()) {
 		if (haproxy_stat(app, status, scur, cause) != 0)
 			return -1;
 		if (strncmp(status[o], "MAINT", 5) == 0)
 			return 0;
 		if (scur[o] <= 0)
 			break;
-		usleep(5000);
+		usleep(now - t0 < 200 ? 5000 : 100000);
 	}
 	return haproxy_set(app, old, "maint", cause);
 }

@@ -346,6 +346,12 @@ deploy_under_load () {
 			return 1
 		}
 	done &&
+	# A poll may take longer than the last switch: let one see the last release.
+	i=0 &&
+	while ! tail -n 1 poll.log | grep -q " $(echo $COMMIT | cut -c1-12)$" && test $i -lt 100
+	do
+		sleep 0.05 && i=$((i + 1))
+	done &&
 	stop_poller &&
 	awk "{print \$1}" poll.log | sort | uniq -c &&
 	test $(wc -l <poll.log) -gt 20 &&

@@ -222,6 +222,33 @@ test_expect_success 'an abbreviated commit from the API is deployed as its full 
 	test_path_is_dir "state/releases/demo/$id-$(echo $full | cut -c1-12)"
 '
 
+test_expect_success 'an annotated tag from the API deploys its commit, under the commit id' '
+	(cd work && git tag -a -m "tagged" v-tagged HEAD~1 && git push -q origin v-tagged) &&
+	tag=$(git -C work rev-parse v-tagged) && full=$(git -C work rev-parse v-tagged^{commit}) &&
+	test "$tag" != "$full" &&
+	api POST /api/apps/demo/deploy "{\"commit\":\"$tag\"}" &&
+	test "$(cat status)" = 202 &&
+	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	wait_status $id succeeded &&
+	test "$(db "SELECT commit_sha FROM deployments WHERE id = $id")" = "$full"
+'
+
+test_expect_success 'a tree id is not a commit: neither the API nor a push deploys it' '
+	tree=$(git -C work rev-parse HEAD^{tree}) &&
+	api POST /api/apps/demo/deploy "{\"commit\":\"$tree\"}" &&
+	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	wait_status $id failed &&
+	db "SELECT error FROM deployments WHERE id = $id" >err &&
+	test_grep "commit $tree is not in" err &&
+	push_json refs/heads/main "$tree" "a tree" &&
+	github_push && test "$(cat status)" = 202 &&
+	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	wait_status $id failed &&
+	db "SELECT error FROM deployments WHERE id = $id" >err &&
+	test_grep "commit $tree is not in" err &&
+	test_path_is_missing "state/releases/demo/$id-$(echo $tree | cut -c1-12)"
+'
+
 test_expect_success 'a commit the repository lacks fails fetch and says which' '
 	before=$(proxy_says) &&
 	for c in 0123456789abcdef0123456789abcdef01234567 0123456789ab
@@ -238,18 +265,32 @@ test_expect_success 'a commit the repository lacks fails fetch and says which' '
 	test "$(proxy_says)" = "$before"
 '
 
-test_expect_success 'a password in the repo URL never reaches a log' '
+test_expect_success 'a password or token in the repo URL never reaches a log' '
 	stop_turnout &&
 	sed -i "s|^repo = .*|repo = file://deploy:s3cretpw@localhost$PWD/repo.git|" turnout.conf &&
 	rm -rf state/repos/demo &&
 	start_turnout &&
-	commit_push build.sh "echo the token is s3cretpw, twice: s3cretpw" "a build that leaks" &&
+	commit_push build.sh "echo the password is s3cretpw, twice: s3cretpw; echo deploying" "a build that leaks" &&
 	wait_status $DEPLOYMENT succeeded &&
 	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
 	test_grep "cloning file://\*\*\*@localhost" log &&
-	test_grep "the token is \*\*\*, twice: \*\*\*" log &&
+	test_grep "the password is \*\*\*, twice: \*\*\*" log &&
+	test_grep "^deploying$" log &&
 	! grep -r s3cretpw log turnout.log &&
-	! db "SELECT * FROM logs; SELECT * FROM deployments; SELECT * FROM steps" | grep s3cretpw
+	! db "SELECT * FROM logs; SELECT * FROM deployments; SELECT * FROM steps" | grep s3cretpw &&
+	# GitHub style: the token is the user name.
+	stop_turnout &&
+	sed -i "s|^repo = .*|repo = file://ghp_0123456789abcdefXYZ:x-oauth-basic@localhost$PWD/repo.git|" turnout.conf &&
+	start_turnout &&
+	touch state/releases/demo/.index-12345 &&
+	commit_push build.sh "echo token ghp_0123456789abcdefXYZ" "a build that leaks a token" &&
+	wait_status $DEPLOYMENT succeeded &&
+	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	test_grep "^token \*\*\*$" log &&
+	! grep ghp_0123456789abcdefXYZ log turnout.log &&
+	# A throw-away index a crash left behind is tidied away after the deployment.
+	i=0 && while test -e state/releases/demo/.index-12345 && test $i -lt 50; do sleep 0.1; i=$((i + 1)); done &&
+	test_path_is_missing state/releases/demo/.index-12345
 '
 
 test_expect_success 'old releases are pruned to keep_releases' '

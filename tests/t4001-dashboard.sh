@@ -66,6 +66,8 @@ test_expect_success 'Rollback asked for confirmation and the color flipped' '
 	test_grep "^dialog=Roll demo back to the other color?$" seen &&
 	test_grep "^rollback_color_changed=true$" seen &&
 	test_grep "^log_has_switch=true$" seen &&
+	# nginx_test + nginx_reload ran inside the switch step.
+	test_grep "^switch_step=switch · succeeded · [0-9.]* s ([0-9.]* s in your commands)$" seen &&
 	test "$(db "SELECT kind FROM deployments ORDER BY id DESC LIMIT 1 OFFSET 1")" = rollback
 '
 

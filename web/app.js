@@ -70,7 +70,8 @@ function renderSteps(ol, steps) {
   ol.textContent = '';
   for (const s of steps) {
     const li = el('li', s.status, s.name + ' · ' + s.status +
-      (s.finished_at ? ' · ' + ((s.finished_at - s.started_at) / 1000).toFixed(1) + ' s' : ''));
+      (s.finished_at ? ' · ' + ((s.finished_at - s.started_at) / 1000).toFixed(1) + ' s' : '') +
+      (s.command_ms > 0 ? ' (' + (s.command_ms / 1000).toFixed(1) + ' s in your commands)' : ''));
     if (s.detail) li.title = s.detail;
     ol.appendChild(li);
   }

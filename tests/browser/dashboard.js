@@ -64,6 +64,7 @@ async function waitColor(page, want, ms) {
     await page.waitForSelector('#app-demo .running-status.succeeded', { timeout: 20000 });
     say('log_has_switch', (await page.textContent('#app-demo [data-testid=log]')).includes('now sends demo to'));
     say('steps_shown', await page.locator('#app-demo .steps li').count());
+    say('switch_step', (await page.locator('#app-demo .steps li', { hasText: 'switch' }).first().textContent()).trim());
 
     /* Redeploy the oldest row's commit: a new deployment, the color flips back. */
     const rows = page.locator('#app-demo .history tbody tr');
