@@ -160,6 +160,7 @@ start_haproxy () {
 	    bind 127.0.0.1:$HAPROXY_STATS_PORT
 	    stats enable
 	    stats uri /stats
+	    stats admin if TRUE
 	EOF
 	"$HAPROXY" -D -f haproxy.cfg -p "$PWD/haproxy.pid" &&
 	test_atexit 'kill "$(cat "$TRASH_DIRECTORY/haproxy.pid")" 2>/dev/null' &&
@@ -172,6 +173,12 @@ start_haproxy () {
 haproxy_state () {
 	curl -sS "http://127.0.0.1:$HAPROXY_STATS_PORT/stats;csv" |
 		awk -F, -v s="$1" '$1 == "demo" && $2 == s {print $18}'
+}
+
+# Sets server COLOR of backend demo to ready, drain or maint behind
+# turnout's back, through the stats page's admin form.
+haproxy_set () {
+	curl -sS -o /dev/null -d "s=$1&action=$2&b=demo" "http://127.0.0.1:$HAPROXY_STATS_PORT/stats"
 }
 
 setup_stack () {

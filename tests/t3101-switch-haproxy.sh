@@ -40,6 +40,16 @@ test_expect_success 'after a restart the live color is read back from the runtim
 	test "$(active_color)" = blue
 '
 
+test_expect_success 'at start, a color left draining (a stop mid-switch) is put to rest' '
+	stop_turnout &&
+	haproxy_set green drain &&
+	test "$(haproxy_state green)" = DRAIN &&
+	start_turnout &&
+	test "$(haproxy_state green)" = MAINT &&
+	test "$(haproxy_state blue)" = "no check" &&
+	proxy_says | grep "color blue"
+'
+
 test_expect_success 'a wrong backend name fails the switch and leaves traffic alone' '
 	stop_turnout &&
 	sed -i "s/^haproxy_backend = demo/haproxy_backend = nope/" turnout.conf &&
