@@ -83,6 +83,7 @@ static const struct key app_keys[] = {
 	{ "switch", K_SWITCH, A(switch_kind), 0, 0, "nginx" },
 	{ "nginx_upstream", K_PATH, A(nginx_upstream), 0, 0, NULL },
 	{ "nginx_upstream_name", K_STRING, A(nginx_upstream_name), 0, 0, NULL },
+	{ "nginx_keepalive", K_INT, A(nginx_keepalive), 0, 10000, "0" },
 	{ "nginx_test", K_COMMAND, A(nginx_test), 0, 0, "nginx -t" },
 	{ "nginx_reload", K_COMMAND, A(nginx_reload), 0, 0, "nginx -s reload" },
 	{ "haproxy_socket", K_PATH, A(haproxy_socket), 0, 0, NULL },
@@ -645,6 +646,10 @@ loader_check_app(struct loader *ld, const struct app_config *app)
 	}
 	if (app->switch_kind == SWITCH_NGINX && app->nginx_upstream == NULL)
 		loader_error(ld, line, "app '%s': switch = nginx needs 'nginx_upstream'", n);
+	if (app->switch_kind != SWITCH_NGINX && app->nginx_keepalive > 0)
+		loader_error(ld, line, "app '%s': nginx_keepalive is for switch = nginx only%s", n,
+		    app->switch_kind == SWITCH_SOCKET ? " (pooled connections to the socket link"
+		    " would stay on the old color)" : "");
 	if (app->switch_kind == SWITCH_HAPROXY && (app->haproxy_socket == NULL || app->haproxy_backend == NULL))
 		loader_error(ld, line, "app '%s': switch = haproxy needs haproxy_socket and haproxy_backend", n);
 	if (app->switch_kind == SWITCH_COMMAND && app->switch_command == NULL)

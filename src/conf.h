@@ -39,6 +39,7 @@ struct app_config {
 	enum switch_kind switch_kind;
 	char *nginx_upstream;
 	char *nginx_upstream_name;	/* the upstream block's name, default APP */
+	int nginx_keepalive;		/* idle connections nginx keeps to the color, 0: none */
 	char *nginx_test;
 	char *nginx_reload;
 	char *haproxy_socket;

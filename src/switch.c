@@ -138,23 +138,26 @@ static char *
 nginx_text(const struct app_config *app, const char *color)
 {
 	const char *name = app->nginx_upstream_name != NULL ? app->nginx_upstream_name : app->name;
-	char var[80];
+	char var[80], keepalive[40];
 	size_t i;
 
 	/* nginx variable names take letters, digits and '_' only. */
 	for (i = 0; app->name[i] != '\0' && i < sizeof var - 1; i++)
 		var[i] = isalnum((unsigned char)app->name[i]) ? app->name[i] : '_';
 	var[i] = '\0';
+	snprintf(keepalive, sizeof keepalive, "    keepalive %d;\n", app->nginx_keepalive);
 	return xasprintf("# Written by turnout for app '%s'; it is rewritten at each switch.\n"
 	    "# live color: %s\n"
 	    "upstream %s {\n"
 	    "    server 127.0.0.1:%d;\n"
+	    "%s"
 	    "}\n"
 	    "# For 'add_header X-Turnout-Color $turnout_color_%s always;' in the server\n"
 	    "# block, so that turnout can see which color answers through the proxy.\n"
 	    "map $host $turnout_color_%s {\n"
 	    "    default \"%s\";\n"
-	    "}\n", app->name, color, name, switch_port(app, color), var, var, color);
+	    "}\n", app->name, color, name, switch_port(app, color),
+	    app->nginx_keepalive > 0 ? keepalive : "", var, var, color);
 }
 
 /* Puts the old upstream file back (or removes the new one). */

@@ -293,6 +293,16 @@ test_expect_success 'a password or token in the repo URL never reaches a log' '
 	test_path_is_missing state/releases/demo/.index-12345
 '
 
+test_expect_success 'nginx_keepalive puts keepalive N; in the upstream block nginx loads' '
+	stop_turnout &&
+	sed -i "s/^nginx_upstream = .*/&\nnginx_keepalive = 8/" turnout.conf &&
+	start_turnout &&
+	commit_push README "pooled" "with upstream keepalive" &&
+	wait_status $DEPLOYMENT succeeded &&
+	grep "^    keepalive 8;$" nginx/upstream.conf &&
+	proxy_says | grep "commit $(echo $COMMIT | cut -c1-12)"
+'
+
 test_expect_success 'old releases are pruned to keep_releases' '
 	# Pruning runs just after a deployment ends: give it a moment.
 	i=0 &&

@@ -101,6 +101,7 @@ test_good_config(void **state)
 	assert_int_equal(app->keep_releases, 5);
 	assert_int_equal(app->switch_kind, SWITCH_NGINX);
 	assert_string_equal(app->nginx_test, "nginx -t");
+	assert_int_equal(app->nginx_keepalive, 0);
 	/* Two secrets, one a line, for rotation. */
 	assert_string_equal(app->secrets[0], "first-secret");
 	assert_string_equal(app->secrets[1], "second-secret");
@@ -259,6 +260,30 @@ test_switch_kinds_need_their_keys(void **state)
 }
 
 static void
+test_nginx_keepalive(void **state)
+{
+	struct config *cfg;
+	int errors;
+	char *report = load(SERVER APP_HEAD APP_REST "nginx_keepalive = 16\n", &cfg, &errors, NULL);
+
+	assert_int_equal(errors, 0);
+	assert_int_equal(conf_app(cfg, "baro")->nginx_keepalive, 16);
+	conf_free(cfg);
+	free(report);
+	report = load(SERVER APP_HEAD APP_REST "nginx_keepalive = -1\n", &cfg, &errors, NULL);
+	assert_null(cfg);
+	assert_non_null(strstr(report, "nginx_keepalive"));
+	free(report);
+	/* Behind a socket link, pooled connections would outlive the switch. */
+	report = load(SERVER APP_HEAD "switch = socket\nstart = s\nhealth = http://h/\n"
+	    "blue_socket = b.sock\ngreen_socket = g.sock\nsocket_link = l.sock\nnginx_keepalive = 4\n",
+	    &cfg, &errors, NULL);
+	assert_null(cfg);
+	assert_non_null(strstr(report, "nginx_keepalive is for switch = nginx only (pooled connections"));
+	free(report);
+}
+
+static void
 test_duplicate_key(void **state)
 {
 	struct config *cfg;
@@ -354,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_three_secrets_refused),
 		cmocka_unit_test(test_sections_and_names),
 		cmocka_unit_test(test_switch_kinds_need_their_keys),
+		cmocka_unit_test(test_nginx_keepalive),
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_syntax_error),
