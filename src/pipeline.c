@@ -691,25 +691,10 @@ stop_color(struct pipeline *p, const char *color, const char *other)
 
 	if (p->app->stop == NULL)
 		return;
-	if (store_get_app(p->st, p->app->name, &a) != 0)
-		memset(&a, 0, sizeof a);
-	if (a.release[i] != NULL && is_dir(a.release[i])) {
+	if (store_get_app(p->st, p->app->name, &a) == 0 && a.release[i] != NULL &&
+	    is_dir(a.release[i])) {
 		p->commit = a.commit[i];
 		p->release = a.release[i];
-	}
-	/*
-	 * Traffic left this color at the last switch: requests the proxy sent
-	 * it before (or, after an unconfirmed nginx reload, old workers still
-	 * send it) get RETIRE_DRAIN_MS to finish before it is stopped.
-	 */
-	if (a.active_color != NULL && strcmp(a.active_color, color) != 0 && a.since > 0) {
-		long long left = a.since + RETIRE_DRAIN_MS - (long long)clock_real_ms();
-
-		if (left > 0) {
-			note(p, "waiting %lld ms for requests in flight to %s", left, color);
-			log_flush(p);
-			usleep((useconds_t)left * 1000);
-		}
 	}
 	p->uncancellable = 1;
 	if (run_shell(p, "stop", p->app->stop, color, other, p->app->stop_timeout, &why) != 0) {
@@ -874,7 +859,10 @@ step_retire(struct pipeline *p, const char *old, const char *color)
 	if (p->app->keep_old || old == NULL || p->app->stop == NULL)
 		return;
 	step_begin(p, "retire");
-	stop_color(p, old, color);	/* after the drain since the switch */
+	/* Requests already on their way to the old color get to finish. */
+	note(p, "waiting %d ms for requests in flight to %s", RETIRE_DRAIN_MS, old);
+	usleep(RETIRE_DRAIN_MS * 1000);
+	stop_color(p, old, color);
 	step_end(p, "succeeded", NULL);
 }
 

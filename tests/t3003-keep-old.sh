@@ -31,28 +31,4 @@ test_expect_success 'rollback then finds the old color stopped and redeploys its
 	test_grep "green is not running: redeploying" log
 '
 
-# The stop of a color that was live a moment ago, relative to the switch
-# away from it: milliseconds from the switch step of deployment $1 to the
-# stop command line for color $3 in deployment $2.
-stop_after_switch () {
-	db "SELECT (SELECT min(ts) FROM logs WHERE deployment = $2
-	      AND line LIKE '\$ %stop%TURNOUT_COLOR=$3)')
-	    - (SELECT finished_at FROM steps WHERE deployment = $1 AND name = 'switch')"
-}
-
-test_expect_success 'without a confirm URL, back-to-back pushes still drain the old color first' '
-	stop_turnout &&
-	sed -i -e "/^confirm/d" -e "s/^keep_old = no/keep_old = yes/" turnout.conf &&
-	start_turnout &&
-	live=$(active_color) &&
-	commit_push README v3 "v3" && first=$DEPLOYMENT &&
-	wait_status $first succeeded &&
-	commit_push README v4 "v4" &&
-	wait_status $DEPLOYMENT succeeded &&
-	test "$(db "SELECT count(*) FROM steps WHERE deployment = $first AND name = '"'"'confirm'"'"'")" = 0 &&
-	gap=$(stop_after_switch $first $DEPLOYMENT $live) &&
-	echo "stopped $live $gap ms after the switch away from it" &&
-	test "$gap" -ge 1000
-'
-
 test_done
