@@ -360,19 +360,32 @@ expand_url(const char *url, int port, const char *color)
 	return out;
 }
 
-/* Returns a copy of url without the "user:password@" a repo URL may hold. */
-static char *
-redact_url(const char *url)
+/*
+ * Finds a URL's user:password@ part: returns the '@' and sets *user to its
+ * start, or returns NULL when the URL has none.
+ */
+static const char *
+url_userinfo(const char *url, const char **user)
 {
 	const char *scheme = strstr(url, "://"), *at, *slash;
 
 	if (scheme == NULL)
+		return NULL;
+	*user = scheme + 3;
+	at = strchr(*user, '@');
+	slash = strchr(*user, '/');
+	return at == NULL || (slash != NULL && slash < at) ? NULL : at;
+}
+
+/* The URL without its user:password@, for logs and errors; a new string. */
+static char *
+redact_url(const char *url)
+{
+	const char *user, *at = url_userinfo(url, &user);
+
+	if (at == NULL)
 		return xstrdup(url);
-	at = strchr(scheme + 3, '@');
-	slash = strchr(scheme + 3, '/');
-	if (at == NULL || (slash != NULL && slash < at))
-		return xstrdup(url);
-	return xasprintf("%.*s***@%s", (int)(scheme + 3 - url), url, at + 1);
+	return xasprintf("%.*s***@%s", (int)(user - url), url, at + 1);
 }
 
 /*
@@ -384,23 +397,18 @@ redact_url(const char *url)
 static void
 url_secrets(const char *url, char *secret[2])
 {
-	const char *scheme = strstr(url, "://"), *user, *at, *slash, *colon;
+	const char *user, *at = url_userinfo(url, &user), *colon;
+	int userlen;
 
 	secret[0] = secret[1] = NULL;
-	if (scheme == NULL)
-		return;
-	user = scheme + 3;
-	at = strchr(user, '@');
-	slash = strchr(user, '/');
-	if (at == NULL || (slash != NULL && slash < at))
+	if (at == NULL)
 		return;
 	colon = memchr(user, ':', (size_t)(at - user));
+	userlen = (int)((colon != NULL ? colon : at) - user);
 	if (colon != NULL && at - colon - 1 >= 4)
 		secret[0] = xasprintf("%.*s", (int)(at - colon - 1), colon + 1);
-	if ((colon != NULL ? colon : at) - user >= 16)
-		secret[1] = xasprintf("%.*s", (int)((colon != NULL ? colon : at) - user), user);
-	else if (colon == NULL && at - user >= 4)
-		secret[1] = xasprintf("%.*s", (int)(at - user), user);	/* token@ */
+	if (userlen >= 16 || (colon == NULL && userlen >= 4))	/* a token */
+		secret[1] = xasprintf("%.*s", userlen, user);
 }
 
 /* Returns 1 for a directory that exists. */
@@ -492,6 +500,13 @@ prune_releases(struct pipeline *p, const char *dir)
 	store_app_release(&a);
 }
 
+/* state_dir/DIR/APP: the app's git cache ("repos") or releases; a new string. */
+static char *
+state_path(struct pipeline *p, const char *dir)
+{
+	return xasprintf("%s/%s/%s", p->cfg->server.state_dir, dir, p->app->name);
+}
+
 /* A full object id (SHA-1 or SHA-256), as webhooks send: nothing to resolve. */
 static int
 is_full_id(const char *s)
@@ -530,9 +545,7 @@ resolve(struct pipeline *p, const char *cache, const char *spec)
 static int
 step_fetch(struct pipeline *p)
 {
-	const char *sd = p->cfg->server.state_dir;
-	char *cache = xasprintf("%s/repos/%s", sd, p->app->name);
-	char *rels = xasprintf("%s/releases/%s", sd, p->app->name);
+	char *cache = state_path(p, "repos"), *rels = state_path(p, "releases");
 	char *why = NULL, *index = NULL;
 	int rc = -1, verified = 0;
 
@@ -639,9 +652,7 @@ out:
 static void
 tidy(struct pipeline *p)
 {
-	const char *sd = p->cfg->server.state_dir;
-	char *cache = xasprintf("%s/repos/%s", sd, p->app->name);
-	char *rels = xasprintf("%s/releases/%s", sd, p->app->name);
+	char *cache = state_path(p, "repos"), *rels = state_path(p, "releases");
 
 	if (is_dir(rels))
 		prune_releases(p, rels);

@@ -693,18 +693,8 @@ store_step_end(struct store *st, int64_t deployment, int64_t step, const char *s
 int
 store_log(struct store *st, int64_t deployment, const struct store_line *lines, size_t n)
 {
-	int rc;
-
-	if (n == 0)
-		return 0;
-	pthread_mutex_lock(&st->lock);
-	if (progress_begin(st) != 0) {
-		pthread_mutex_unlock(&st->lock);
-		return -1;
-	}
-	rc = progress_end(st, insert_lines(st, deployment, lines, n));
-	pthread_mutex_unlock(&st->lock);
-	return rc;
+	/* The lines alone: the end of no step. */
+	return n == 0 ? 0 : store_step_end(st, deployment, -1, NULL, NULL, 0, lines, n);
 }
 
 int

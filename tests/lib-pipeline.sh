@@ -10,6 +10,7 @@
 #   wait_status ID STATUS... [TIMEOUT]   waits until the deployment ends
 #   proxy_says            what nginx answers for / right now
 #   api METHOD PATH [JSON]  calls the API with the token; ./status, ./out
+#   queued_id             the deployment id in ./out's 202 answer
 
 . "$TEST_DIRECTORY/lib-daemon.sh"
 . "$TEST_DIRECTORY/lib-hook.sh"
@@ -267,7 +268,12 @@ commit_push () {
 	push_json refs/heads/main "$COMMIT" "$3" &&
 	github_push &&
 	test "$(cat status)" = 202 &&
-	DEPLOYMENT=$(sed -n 's/.*"deployment":\([0-9]*\).*/\1/p' out)
+	DEPLOYMENT=$(queued_id)
+}
+
+# The id of the deployment that the 202 answer in ./out (webhook or API) queued.
+queued_id () {
+	sed -n 's/.*"deployment":\([0-9]*\).*/\1/p' out
 }
 
 # git rm FILE, commit and push (no webhook).

@@ -198,7 +198,7 @@ test_expect_success 'the release holds the commit'"'"'s files, modes and links, 
 	mkdir -p "$rel/deep" && echo stale >"$rel/stale" && echo stale >"$rel/tool.sh" &&
 	push_json refs/heads/main "$COMMIT" "files of all kinds" &&
 	github_push && test "$(cat status)" = 202 &&
-	DEPLOYMENT=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	DEPLOYMENT=$(queued_id) &&
 	test "$DEPLOYMENT" = "$next" &&
 	wait_status $DEPLOYMENT succeeded &&
 	test_path_is_missing "$rel/stale" &&
@@ -216,7 +216,7 @@ test_expect_success 'an abbreviated commit from the API is deployed as its full 
 	full=$(git -C work rev-parse HEAD~1) &&
 	api POST /api/apps/demo/deploy "{\"commit\":\"$(echo $full | cut -c1-9)\"}" &&
 	test "$(cat status)" = 202 &&
-	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	id=$(queued_id) &&
 	wait_status $id succeeded &&
 	test "$(db "SELECT commit_sha FROM deployments WHERE id = $id")" = "$full" &&
 	test_path_is_dir "state/releases/demo/$id-$(echo $full | cut -c1-12)"
@@ -228,7 +228,7 @@ test_expect_success 'an annotated tag from the API deploys its commit, under the
 	test "$tag" != "$full" &&
 	api POST /api/apps/demo/deploy "{\"commit\":\"$tag\"}" &&
 	test "$(cat status)" = 202 &&
-	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	id=$(queued_id) &&
 	wait_status $id succeeded &&
 	test "$(db "SELECT commit_sha FROM deployments WHERE id = $id")" = "$full"
 '
@@ -236,13 +236,13 @@ test_expect_success 'an annotated tag from the API deploys its commit, under the
 test_expect_success 'a tree id is not a commit: neither the API nor a push deploys it' '
 	tree=$(git -C work rev-parse HEAD^{tree}) &&
 	api POST /api/apps/demo/deploy "{\"commit\":\"$tree\"}" &&
-	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	id=$(queued_id) &&
 	wait_status $id failed &&
 	db "SELECT error FROM deployments WHERE id = $id" >err &&
 	test_grep "commit $tree is not in" err &&
 	push_json refs/heads/main "$tree" "a tree" &&
 	github_push && test "$(cat status)" = 202 &&
-	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	id=$(queued_id) &&
 	wait_status $id failed &&
 	db "SELECT error FROM deployments WHERE id = $id" >err &&
 	test_grep "commit $tree is not in" err &&
@@ -255,7 +255,7 @@ test_expect_success 'a commit the repository lacks fails fetch and says which' '
 	do
 		api POST /api/apps/demo/deploy "{\"commit\":\"$c\"}" &&
 		test "$(cat status)" = 202 &&
-		id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+		id=$(queued_id) &&
 		wait_status $id failed &&
 		db "SELECT error FROM deployments WHERE id = $id" >err &&
 		test_grep "commit $c is not in" err &&

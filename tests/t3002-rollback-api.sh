@@ -21,7 +21,7 @@ test_expect_success 'deploy v1 (green) and v2 (blue)' '
 test_expect_success 'POST rollback sends traffic back to the other color' '
 	api POST /api/apps/demo/rollback &&
 	test "$(cat status)" = 202 &&
-	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	id=$(queued_id) &&
 	wait_status $id succeeded &&
 	proxy_says | grep "color green, commit $(short $V1)" &&
 	test "$(active_color)" = green &&
@@ -51,7 +51,7 @@ test_expect_success 'turnout rollback APP --wait (CLI) goes back again and exits
 test_expect_success 'rollback when the other color is not running redeploys its release' '
 	./app.sh stop 2>/dev/null; TURNOUT_COLOR=green ./app.sh stop &&
 	api POST /api/apps/demo/rollback &&
-	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	id=$(queued_id) &&
 	wait_status $id succeeded &&
 	db "SELECT line FROM logs WHERE deployment = $id" >log &&
 	test_grep "green is not running: redeploying $(short $V1) instead" log &&
@@ -63,7 +63,7 @@ test_expect_success 'rollback never picks a bad release' '
 	wait_status $DEPLOYMENT rolled_back &&
 	test "$(db "SELECT blue_commit FROM apps")" = "$BAD" &&
 	api POST /api/apps/demo/rollback &&
-	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	id=$(queued_id) &&
 	wait_status $id succeeded &&
 	db "SELECT line FROM logs WHERE deployment = $id" >log &&
 	test_grep "holds no good release: redeploying the last good one, $(short $V2)" log &&
@@ -74,7 +74,7 @@ test_expect_success 'rollback never picks a bad release' '
 test_expect_success 'POST deploy with a short commit redeploys that commit' '
 	api POST /api/apps/demo/deploy "{\"commit\":\"$(echo $V1 | cut -c1-8)\"}" &&
 	test "$(cat status)" = 202 &&
-	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	id=$(queued_id) &&
 	wait_status $id succeeded &&
 	test "$(db "SELECT kind || '"'"' '"'"' || commit_sha FROM deployments WHERE id = $id")" = "redeploy $V1" &&
 	test "$(db "SELECT live_commit FROM apps")" = "$V1"

@@ -24,7 +24,7 @@ test_expect_success 'with keep_old = no the old color is stopped after the switc
 
 test_expect_success 'rollback then finds the old color stopped and redeploys its release' '
 	api POST /api/apps/demo/rollback &&
-	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	id=$(queued_id) &&
 	wait_status $id succeeded &&
 	proxy_says | grep "color green" &&
 	db "SELECT line FROM logs WHERE deployment = $id" >log &&

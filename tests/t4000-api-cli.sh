@@ -87,7 +87,7 @@ test_expect_success 'dashboard login: HttpOnly SameSite=Strict cookie, CSRF on P
 	test "$(count_deployments)" = "$n" &&
 	curl -sS -o out -w "%{http_code}" -b jar -X POST -H "X-CSRF-Token: $csrf" "$TURNOUT_URL/api/apps/demo/rollback" >status &&
 	test "$(cat status)" = 202 &&
-	id=$(sed -n "s/.*\"deployment\":\([0-9]*\).*/\1/p" out) &&
+	id=$(queued_id) &&
 	wait_status $id succeeded
 '
 
