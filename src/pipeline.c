@@ -61,6 +61,9 @@ struct pipeline {
 	int capturing;
 	int git;			/* the command being run is ours (git) */
 	const char *git_index;		/* GIT_INDEX_FILE for it, or NULL */
+	const char *git_objects;	/* GIT_ALTERNATE_OBJECT_DIRECTORIES, or NULL */
+	int quiet;			/* the command's lines are not logged */
+	int fetched;			/* git fetched into the cache */
 	long long last_ms;		/* how long the last command ran */
 	long long command_ms;		/* this step's time inside operator commands */
 	int uncancellable;		/* a stop that must finish (cancel waits) */
@@ -136,6 +139,8 @@ on_line(void *ctx, enum spawn_stream stream, const char *line)
 
 	if (p->capturing && stream == SPAWN_OUT && p->capture[0] == '\0')
 		snprintf(p->capture, sizeof p->capture, "%s", line);
+	if (p->quiet)
+		return;
 	/* git (or a build) may print the repo URL with its password: never stored. */
 	for (int i = 0; i < 2; i++) {
 		const char *secret = p->repo_secret[i];
@@ -256,6 +261,8 @@ env_for(struct pipeline *p, const char *color, const char *old)
 		spawn_env_set(env, "GIT_TERMINAL_PROMPT", "0");	/* fail, never ask */
 	if (p->git && p->git_index != NULL)
 		spawn_env_set(env, "GIT_INDEX_FILE", p->git_index);
+	if (p->git && p->git_objects != NULL)
+		spawn_env_set(env, "GIT_ALTERNATE_OBJECT_DIRECTORIES", p->git_objects);
 	return env;
 }
 
@@ -327,9 +334,12 @@ static int
 run_git(struct pipeline *p, const char *const *argv, char **why)
 {
 	char what[64];
+	size_t i = 1;
 	int rc;
 
-	snprintf(what, sizeof what, "git %s", strcmp(argv[1], "-C") == 0 ? argv[3] : argv[1]);
+	while (argv[i] != NULL && argv[i][0] == '-')	/* -C DIR, --git-dir=DIR: not its name */
+		i += strcmp(argv[i], "-C") == 0 ? 2 : 1;
+	snprintf(what, sizeof what, "git %s", argv[i] != NULL ? argv[i] : "");
 	p->capture[0] = '\0';
 	p->capturing = p->git = 1;
 	rc = run_argv(p, what, argv, "blue", NULL, p->app->fetch_timeout, NULL, why);
@@ -531,12 +541,127 @@ resolve(struct pipeline *p, const char *cache, const char *spec)
 }
 
 /*
+ * The objects dir of a repo on this machine (a path or a file:/// URL to a
+ * bare or non-bare repository), a new string; NULL for any other repo.
+ */
+static char *
+local_objects(const char *repo)
+{
+	const char *path = repo;
+	char *objects;
+
+	if (strncmp(path, "file://", 7) == 0)
+		path += 7;
+	if (path[0] != '/' || strchr(path, '%') != NULL)	/* no host, no escapes */
+		return NULL;
+	objects = xasprintf("%s/.git/objects", path);
+	if (is_dir(objects))
+		return objects;
+	free(objects);
+	objects = xasprintf("%s/objects", path);	/* a bare repo */
+	if (is_dir(objects))
+		return objects;
+	free(objects);
+	return NULL;
+}
+
+/* p->release: the release dir of this deployment's commit. */
+static void
+set_release(struct pipeline *p)
+{
+	char *rels = state_path(p, "releases");
+
+	free(p->release);
+	p->release = xasprintf("%s/%lld-%.12s", rels, (long long)p->id, p->commit);
+	free(rels);
+}
+
+/*
+ * Writes p->commit's files into p->release with one read-tree and a
+ * throw-away index; objects, when not NULL, is read as well as the cache.
+ * Returns 0, or -1 with *why.
+ */
+static int
+checkout(struct pipeline *p, const char *cache, const char *objects, char **why)
+{
+	char *rels = state_path(p, "releases");
+	char *index = xasprintf("%s/.index-%lld", rels, (long long)p->id);
+	char *gitdir = xasprintf("--git-dir=%s", cache);
+	char *tree = xasprintf("--work-tree=%s", p->release);
+	char *commit = xasprintf("%s^{commit}", p->commit);	/* never a bare tree */
+	const char *argv[] = { "git", gitdir, tree, "read-tree", "--reset", "-u", commit, NULL };
+	int rc = 0;
+
+	mkdirs(rels);
+	if (is_dir(p->release)) {
+		/* Left by a run cut short (a power cut can requeue it): start clean. */
+		const char *rm[] = { "rm", "-rf", "--", p->release, NULL };
+
+		rc = run_argv(p, "rm", rm, "blue", NULL, 120, NULL, why);
+	}
+	if (rc == 0) {
+		mkdirs(p->release);
+		p->git_index = index;
+		p->git_objects = objects;
+		rc = run_git(p, argv, why);
+		p->git_index = p->git_objects = NULL;
+		unlink(index);
+		if (rc != 0)
+			rmdir(p->release);	/* when git wrote nothing */
+	}
+	free(gitdir);
+	free(tree);
+	free(commit);
+	free(index);
+	free(rels);
+	return rc;
+}
+
+/*
+ * A pushed commit of a repo on this machine (a bare repo pushed to over
+ * ssh, a self-hosted forge's) is read where it is: one process instead of
+ * a fetch's six. The objects are only read, never referenced from the
+ * cache, so a gc in the repo cannot corrupt the cache. Returns 0 when the
+ * release is written, 1 to fetch instead, -1 with *why on a cancel.
+ */
+static int
+read_in_place(struct pipeline *p, const char *cache, char **why)
+{
+	char *objects = local_objects(p->app->repo);
+	int rc;
+
+	if (objects == NULL || !is_dir(cache) || p->commit == NULL || !is_full_id(p->commit) ||
+	    strcmp(p->kind, "push") != 0) {
+		free(objects);
+		return 1;
+	}
+	set_release(p);
+	p->quiet = 1;	/* a miss is expected now and then; the fetch says why */
+	rc = checkout(p, cache, objects, why);
+	p->quiet = 0;
+	free(objects);
+	if (rc == 0) {
+		note(p, "read %.12s from %s in place into %s", p->commit, p->repo_shown, p->release);
+		return 0;
+	}
+	if (p->stop != STOP_NONE)
+		return -1;
+	note(p, "%.12s cannot be read in place (%s): fetching", p->commit, *why);
+	free(*why);
+	*why = NULL;
+	free(p->release);
+	p->release = NULL;
+	return 1;
+}
+
+/*
  * fetch: bring the git cache up to date and check the exact commit out into
  * a release dir of its own. The repository is always the configured one,
  * never one named by a payload.
  *
  * Every git process costs milliseconds (tens under load), and this step is
  * most of turnout's own time per deployment, so it runs as few as it can:
+ * none but read-tree for a pushed commit of a repo on this machine; else
  * the fetch (its auto-maintenance runs after the deployment instead), a
  * rev-parse only when the commit is not already a full id, and one
  * read-tree that writes the files with a throw-away index. The release is
@@ -545,15 +670,23 @@ resolve(struct pipeline *p, const char *cache, const char *spec)
 static int
 step_fetch(struct pipeline *p)
 {
-	char *cache = state_path(p, "repos"), *rels = state_path(p, "releases");
-	char *why = NULL, *index = NULL;
-	int rc = -1, verified = 0;
+	char *cache = state_path(p, "repos");
+	char *why = NULL;
+	int rc, verified = 0;
 
 	step_begin(p, "fetch");
+	rc = read_in_place(p, cache, &why);
+	if (rc == 0) {
+		step_end(p, "succeeded", NULL);
+		goto out;
+	}
+	if (rc < 0)
+		goto fail;
 	if (!is_dir(cache)) {
 		const char *argv[] = { "git", "clone", "--mirror", "--quiet", "--", p->app->repo, cache, NULL };
 
 		note(p, "cloning %s", p->repo_shown);
+		p->fetched = 1;
 		if (run_git(p, argv, &why) != 0)
 			goto fail;
 	} else {
@@ -562,6 +695,7 @@ step_fetch(struct pipeline *p)
 		    "--no-auto-maintenance", "--no-write-fetch-head", "--",
 		    p->app->repo, "+refs/*:refs/*", NULL };
 
+		p->fetched = 1;
 		if (run_git(p, fetch, &why) != 0)
 			goto fail;
 	}
@@ -594,42 +728,16 @@ step_fetch(struct pipeline *p)
 		store_set_commit(p->st, p->id, p->commit);
 		verified = 1;
 	}
-	mkdirs(rels);
-	p->release = xasprintf("%s/%lld-%.12s", rels, (long long)p->id, p->commit);
-	index = xasprintf("%s/.index-%lld", rels, (long long)p->id);
-	if (is_dir(p->release)) {
-		/* Left by a run cut short (a power cut can requeue it): start clean. */
-		const char *argv[] = { "rm", "-rf", "--", p->release, NULL };
+	set_release(p);
+	if (checkout(p, cache, NULL, &why) != 0) {
+		char *id = verified || p->stop != STOP_NONE ? NULL : resolve(p, cache, p->commit);
 
-		if (run_argv(p, "rm", argv, "blue", NULL, 120, NULL, &why) != 0)
-			goto fail;
-	}
-	mkdirs(p->release);
-	{
-		char *gitdir = xasprintf("--git-dir=%s", cache);
-		char *tree = xasprintf("--work-tree=%s", p->release);
-		char *commit = xasprintf("%s^{commit}", p->commit);	/* never a bare tree */
-		const char *argv[] = { "git", gitdir, tree, "read-tree", "--reset", "-u", commit, NULL };
-
-		p->git_index = index;
-		rc = run_git(p, argv, &why);
-		p->git_index = NULL;
-		unlink(index);
-		free(gitdir);
-		free(tree);
-		free(commit);
-		if (rc != 0) {
-			char *id = verified ? NULL : resolve(p, cache, p->commit);
-
-			if (!verified && id == NULL) {
-				free(why);
-				why = xasprintf("commit %s is not in %s", p->commit, p->repo_shown);
-			}
-			free(id);
-			rmdir(p->release);	/* when git wrote nothing */
-			rc = -1;
-			goto fail;
+		if (!verified && p->stop == STOP_NONE && id == NULL) {
+			free(why);
+			why = xasprintf("commit %s is not in %s", p->commit, p->repo_shown);
 		}
+		free(id);
+		goto fail;
 	}
 	note(p, "checked out %.12s into %s", p->commit, p->release);
 	step_end(p, "succeeded", NULL);
@@ -637,11 +745,10 @@ step_fetch(struct pipeline *p)
 	goto out;
 fail:
 	step_fail(p, "%s", why != NULL ? why : "fetch failed");
+	rc = -1;
 out:
 	free(why);
-	free(index);
 	free(cache);
-	free(rels);
 	return rc;
 }
 
@@ -656,7 +763,7 @@ tidy(struct pipeline *p)
 
 	if (is_dir(rels))
 		prune_releases(p, rels);
-	if (is_dir(cache)) {
+	if (p->fetched && is_dir(cache)) {	/* nothing new to pack otherwise */
 		const char *argv[] = { "git", "-C", cache, "maintenance", "run", "--auto", "--quiet", NULL };
 		char *why = NULL;
 

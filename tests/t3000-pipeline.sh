@@ -212,6 +212,47 @@ test_expect_success 'the release holds the commit'"'"'s files, modes and links, 
 	! ls -a state/releases/demo | grep "^\.index"
 '
 
+test_expect_success 'a pushed commit of a repo on this machine is read in place' '
+	commit_push in-place.txt "read where it is" "in place" &&
+	wait_status $DEPLOYMENT succeeded &&
+	short=$(echo $COMMIT | cut -c1-12) &&
+	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	test_grep "read $short from $PWD/repo.git in place" log &&
+	! grep -e "cannot be read in place" -e "^\$ git" log &&
+	test "$(cat state/releases/demo/$DEPLOYMENT-$short/in-place.txt)" = "read where it is" &&
+	# Nothing was fetched, and the cache never points into the repo: a gc
+	# there cannot take objects the cache needs.
+	test_must_fail git --git-dir=state/repos/demo cat-file -e $COMMIT &&
+	test_path_is_missing state/repos/demo/objects/info/alternates &&
+	git --git-dir=state/repos/demo fsck --no-progress --connectivity-only &&
+	# The API names commits that may need resolving: those are fetched.
+	api POST /api/apps/demo/deploy "{\"commit\":\"$COMMIT\"}" &&
+	id=$(queued_id) &&
+	wait_status $id succeeded &&
+	git --git-dir=state/repos/demo cat-file -e $COMMIT &&
+	db "SELECT line FROM logs WHERE deployment = $id" >log &&
+	! grep "in place" log
+'
+
+test_expect_success 'a non-bare repo on this machine is read in place too' '
+	stop_turnout &&
+	sed -i "s|^repo = .*|repo = file://$PWD/work|" turnout.conf &&
+	start_turnout &&
+	(cd work && echo non-bare >in-place.txt && git commit -q -am "non-bare") &&
+	COMMIT=$(git -C work rev-parse HEAD) &&
+	push_json refs/heads/main "$COMMIT" "non-bare" &&
+	github_push && test "$(cat status)" = 202 &&
+	id=$(queued_id) &&
+	wait_status $id succeeded &&
+	db "SELECT line FROM logs WHERE deployment = $id" >log &&
+	test_grep "read $(echo $COMMIT | cut -c1-12) from file://$PWD/work in place" log &&
+	test "$(cat state/releases/demo/$id-$(echo $COMMIT | cut -c1-12)/in-place.txt)" = non-bare &&
+	stop_turnout &&
+	sed -i "s|^repo = .*|repo = $PWD/repo.git|" turnout.conf &&
+	git -C work push -q origin main &&
+	start_turnout
+'
+
 test_expect_success 'an abbreviated commit from the API is deployed as its full id' '
 	full=$(git -C work rev-parse HEAD~1) &&
 	api POST /api/apps/demo/deploy "{\"commit\":\"$(echo $full | cut -c1-9)\"}" &&
@@ -246,6 +287,8 @@ test_expect_success 'a tree id is not a commit: neither the API nor a push deplo
 	wait_status $id failed &&
 	db "SELECT error FROM deployments WHERE id = $id" >err &&
 	test_grep "commit $tree is not in" err &&
+	db "SELECT line FROM logs WHERE deployment = $id" >log &&
+	test_grep "cannot be read in place (git read-tree exited with 128): fetching" log &&
 	test_path_is_missing "state/releases/demo/$id-$(echo $tree | cut -c1-12)"
 '
 
