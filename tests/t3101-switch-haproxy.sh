@@ -50,6 +50,26 @@ test_expect_success 'at start, a color left draining (a stop mid-switch) is put 
 	proxy_says | grep "color blue"
 '
 
+test_expect_success 'a failed first confirm keeps the new color and puts the other to rest' '
+	# Nothing live: both servers in maintenance, nothing in the database.
+	stop_turnout &&
+	haproxy_set blue maint && haproxy_set green maint &&
+	db "UPDATE apps SET active_color = NULL" &&
+	start_turnout &&
+	commit_push fail-confirm yes "bad from the start" &&
+	wait_status $DEPLOYMENT failed &&
+	db "SELECT name || '"'"' '"'"' || status FROM steps WHERE deployment = $DEPLOYMENT ORDER BY id" >steps &&
+	test_grep "^confirm failed" steps &&
+	! grep "^rollback" steps &&
+	test "$(active_color)" = blue &&
+	test "$(db "SELECT reason FROM bad_releases WHERE commit_sha = '"'"'$COMMIT'"'"'")" = \
+		"confirm through the proxy failed" &&
+	# The switch set green draining; nothing may be left that way.
+	test "$(haproxy_state blue)" = "no check" &&
+	test "$(haproxy_state green)" = MAINT &&
+	commit_rm fail-confirm
+'
+
 test_expect_success 'a wrong backend name fails the switch and leaves traffic alone' '
 	stop_turnout &&
 	sed -i "s/^haproxy_backend = demo/haproxy_backend = nope/" turnout.conf &&
