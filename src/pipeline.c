@@ -62,7 +62,9 @@ struct pipeline {
 	int git;			/* the command being run is ours (git) */
 	const char *git_index;		/* GIT_INDEX_FILE for it, or NULL */
 	const char *git_objects;	/* GIT_ALTERNATE_OBJECT_DIRECTORIES, or NULL */
-	int quiet;			/* the command's lines are not logged */
+	char *objects;			/* a local repo's objects, quoted for that; owned */
+	int quiet;			/* the command's lines are not logged, */
+	char quiet_err[160];		/* but its first stderr line is kept */
 	int fetched;			/* git fetched into the cache */
 	long long last_ms;		/* how long the last command ran */
 	long long command_ms;		/* this step's time inside operator commands */
@@ -139,8 +141,6 @@ on_line(void *ctx, enum spawn_stream stream, const char *line)
 
 	if (p->capturing && stream == SPAWN_OUT && p->capture[0] == '\0')
 		snprintf(p->capture, sizeof p->capture, "%s", line);
-	if (p->quiet)
-		return;
 	/* git (or a build) may print the repo URL with its password: never stored. */
 	for (int i = 0; i < 2; i++) {
 		const char *secret = p->repo_secret[i];
@@ -153,7 +153,10 @@ on_line(void *ctx, enum spawn_stream stream, const char *line)
 			line = clean = next;
 		}
 	}
-	log_add(p, stream == SPAWN_OUT ? "out" : "err", line);
+	if (!p->quiet)
+		log_add(p, stream == SPAWN_OUT ? "out" : "err", line);
+	else if (stream == SPAWN_ERR && p->quiet_err[0] == '\0')
+		snprintf(p->quiet_err, sizeof p->quiet_err, "%s", line);
 	free(clean);
 }
 
@@ -526,15 +529,20 @@ is_full_id(const char *s)
 	return s[n] == '\0' && (n == 40 || n == 64);
 }
 
-/* rev-parse SPEC^{commit} in the cache; the full id, owned, or NULL. */
+/*
+ * rev-parse SPEC^{commit} in the cache (and a local repo's objects); the
+ * full id, owned, or NULL.
+ */
 static char *
 resolve(struct pipeline *p, const char *cache, const char *spec)
 {
 	char *arg = xasprintf("%s^{commit}", spec), *why = NULL, *id = NULL;
 	const char *argv[] = { "git", "-C", cache, "rev-parse", "--verify", "--quiet", arg, NULL };
 
+	p->git_objects = p->objects;	/* a local repo's objects count too */
 	if (run_git(p, argv, &why) == 0 && strlen(p->capture) >= 40)
 		id = xstrdup(p->capture);
+	p->git_objects = NULL;
 	free(why);
 	free(arg);
 	return id;
@@ -542,27 +550,50 @@ resolve(struct pipeline *p, const char *cache, const char *spec)
 
 /*
  * The objects dir of a repo on this machine (a path or a file:/// URL to a
- * bare or non-bare repository), a new string; NULL for any other repo.
+ * bare or non-bare repository) as one GIT_ALTERNATE_OBJECT_DIRECTORIES
+ * entry, C-quoted (so a ':' in it does not split it); a new string, or NULL
+ * for any other repo.
  */
 static char *
 local_objects(const char *repo)
 {
 	const char *path = repo;
-	char *objects;
+	char *dir, *head, *quoted, *q;
+	size_t cap;
+	int found;
 
 	if (strncmp(path, "file://", 7) == 0)
 		path += 7;
 	if (path[0] != '/' || strchr(path, '%') != NULL)	/* no host, no escapes */
 		return NULL;
-	objects = xasprintf("%s/.git/objects", path);
-	if (is_dir(objects))
-		return objects;
-	free(objects);
-	objects = xasprintf("%s/objects", path);	/* a bare repo */
-	if (is_dir(objects))
-		return objects;
-	free(objects);
-	return NULL;
+	dir = xasprintf("%s/.git/objects", path);
+	head = xasprintf("%s/HEAD", path);	/* a bare repo */
+	found = is_dir(dir);
+	if (!found) {
+		free(dir);
+		dir = xasprintf("%s/objects", path);
+		found = is_dir(dir) && access(head, F_OK) == 0;
+	}
+	free(head);
+	if (!found) {
+		free(dir);
+		return NULL;
+	}
+	cap = strlen(dir) * 4 + 3;
+	q = quoted = xmalloc(cap);
+	*q++ = '"';
+	for (const unsigned char *c = (const unsigned char *)dir; *c != '\0'; c++) {
+		if (*c == '"' || *c == '\\')
+			q += snprintf(q, cap - (size_t)(q - quoted), "\\%c", *c);
+		else if (*c < 0x20 || *c == 0x7f)
+			q += snprintf(q, cap - (size_t)(q - quoted), "\\%03o", *c);
+		else
+			*q++ = (char)*c;
+	}
+	*q++ = '"';
+	*q = '\0';
+	free(dir);
+	return quoted;
 }
 
 /* p->release: the release dir of this deployment's commit. */
@@ -578,11 +609,11 @@ set_release(struct pipeline *p)
 
 /*
  * Writes p->commit's files into p->release with one read-tree and a
- * throw-away index; objects, when not NULL, is read as well as the cache.
- * Returns 0, or -1 with *why.
+ * throw-away index, from the cache and a local repo's objects. Returns 0,
+ * or -1 with *why.
  */
 static int
-checkout(struct pipeline *p, const char *cache, const char *objects, char **why)
+checkout(struct pipeline *p, const char *cache, char **why)
 {
 	char *rels = state_path(p, "releases");
 	char *index = xasprintf("%s/.index-%lld", rels, (long long)p->id);
@@ -602,7 +633,7 @@ checkout(struct pipeline *p, const char *cache, const char *objects, char **why)
 	if (rc == 0) {
 		mkdirs(p->release);
 		p->git_index = index;
-		p->git_objects = objects;
+		p->git_objects = p->objects;
 		rc = run_git(p, argv, why);
 		p->git_index = p->git_objects = NULL;
 		unlink(index);
@@ -618,35 +649,52 @@ checkout(struct pipeline *p, const char *cache, const char *objects, char **why)
 }
 
 /*
- * A pushed commit of a repo on this machine (a bare repo pushed to over
- * ssh, a self-hosted forge's) is read where it is: one process instead of
- * a fetch's six. The objects are only read, never referenced from the
- * cache, so a gc in the repo cannot corrupt the cache. Returns 0 when the
- * release is written, 1 to fetch instead, -1 with *why on a cancel.
+ * A commit of a repo on this machine (a bare repo pushed to over ssh, a
+ * self-hosted forge's) is read where it is: one process for a push's full
+ * id, two for an id from the API or a rollback, instead of a fetch's seven.
+ * The repo's objects are only read, for these processes, never referenced
+ * from the cache, so a gc there cannot corrupt the cache; a commit no ref
+ * reaches any more (a force-push) still deploys while the repo keeps it.
+ * A branch head needs the refs: it is fetched. Returns 0 when the release
+ * is written, 1 to fetch instead, -1 with *why when stopped.
  */
 static int
 read_in_place(struct pipeline *p, const char *cache, char **why)
 {
-	char *objects = local_objects(p->app->repo);
-	int rc;
+	int rc = 0;
 
-	if (objects == NULL || !is_dir(cache) || p->commit == NULL || !is_full_id(p->commit) ||
-	    strcmp(p->kind, "push") != 0) {
-		free(objects);
+	if (p->objects == NULL || !is_dir(cache) || p->commit == NULL)
 		return 1;
+	p->quiet = 1;	/* a miss may happen; the fetch says why */
+	p->quiet_err[0] = '\0';
+	if (!is_full_id(p->commit) || strcmp(p->kind, "push") != 0) {
+		/* Maybe abbreviated, or a tag: its commit's full id is recorded. */
+		char *id = resolve(p, cache, p->commit);
+
+		if (id == NULL)
+			rc = -1;
+		else {
+			free(p->commit);
+			p->commit = id;
+			store_set_commit(p->st, p->id, p->commit);
+		}
 	}
-	set_release(p);
-	p->quiet = 1;	/* a miss is expected now and then; the fetch says why */
-	rc = checkout(p, cache, objects, why);
+	if (rc == 0) {
+		set_release(p);
+		rc = checkout(p, cache, why);
+	}
 	p->quiet = 0;
-	free(objects);
 	if (rc == 0) {
 		note(p, "read %.12s from %s in place into %s", p->commit, p->repo_shown, p->release);
 		return 0;
 	}
-	if (p->stop != STOP_NONE)
+	if (p->stop != STOP_NONE) {
+		if (*why == NULL)
+			*why = xstrdup("stopped while reading the repo");
 		return -1;
-	note(p, "%.12s cannot be read in place (%s): fetching", p->commit, *why);
+	}
+	note(p, "%s cannot be read in place (%s%s%s): fetching", p->commit,
+	    *why != NULL ? *why : "no such commit", p->quiet_err[0] != '\0' ? ": " : "", p->quiet_err);
 	free(*why);
 	*why = NULL;
 	free(p->release);
@@ -661,7 +709,7 @@ read_in_place(struct pipeline *p, const char *cache, char **why)
  *
  * Every git process costs milliseconds (tens under load), and this step is
  * most of turnout's own time per deployment, so it runs as few as it can:
- * none but read-tree for a pushed commit of a repo on this machine; else
+ * no fetch for a commit of a repo on this machine (read_in_place); else
  * the fetch (its auto-maintenance runs after the deployment instead), a
  * rev-parse only when the commit is not already a full id, and one
  * read-tree that writes the files with a throw-away index. The release is
@@ -675,6 +723,8 @@ step_fetch(struct pipeline *p)
 	int rc, verified = 0;
 
 	step_begin(p, "fetch");
+	free(p->objects);
+	p->objects = local_objects(p->app->repo);
 	rc = read_in_place(p, cache, &why);
 	if (rc == 0) {
 		step_end(p, "succeeded", NULL);
@@ -729,7 +779,7 @@ step_fetch(struct pipeline *p)
 		verified = 1;
 	}
 	set_release(p);
-	if (checkout(p, cache, NULL, &why) != 0) {
+	if (checkout(p, cache, &why) != 0) {
 		char *id = verified || p->stop != STOP_NONE ? NULL : resolve(p, cache, p->commit);
 
 		if (!verified && p->stop == STOP_NONE && id == NULL) {
@@ -1205,6 +1255,7 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 	free(p.commit);
 	free(p.ref);
 	free(p.release);
+	free(p.objects);
 }
 
 void

@@ -218,39 +218,50 @@ test_expect_success 'a pushed commit of a repo on this machine is read in place'
 	short=$(echo $COMMIT | cut -c1-12) &&
 	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
 	test_grep "read $short from $PWD/repo.git in place" log &&
-	! grep -e "cannot be read in place" -e "^\$ git" log &&
+	! grep "cannot be read in place" log &&
 	test "$(cat state/releases/demo/$DEPLOYMENT-$short/in-place.txt)" = "read where it is" &&
 	# Nothing was fetched, and the cache never points into the repo: a gc
 	# there cannot take objects the cache needs.
 	test_must_fail git --git-dir=state/repos/demo cat-file -e $COMMIT &&
 	test_path_is_missing state/repos/demo/objects/info/alternates &&
-	git --git-dir=state/repos/demo fsck --no-progress --connectivity-only &&
-	# The API names commits that may need resolving: those are fetched.
-	api POST /api/apps/demo/deploy "{\"commit\":\"$COMMIT\"}" &&
-	id=$(queued_id) &&
-	wait_status $id succeeded &&
-	git --git-dir=state/repos/demo cat-file -e $COMMIT &&
-	db "SELECT line FROM logs WHERE deployment = $id" >log &&
-	! grep "in place" log
+	git --git-dir=state/repos/demo fsck --no-progress --connectivity-only
 '
 
-test_expect_success 'a non-bare repo on this machine is read in place too' '
+test_expect_success 'a commit force-pushed away still deploys from the API, in place' '
+	gone=$COMMIT &&
+	(cd work && git reset -q --hard HEAD~1 && git commit -q --allow-empty -m "instead" &&
+	 git push -q -f origin main) &&
+	test_must_fail git -C repo.git merge-base --is-ancestor $gone main &&
+	for c in $gone $(echo $gone | cut -c1-10)
+	do
+		api POST /api/apps/demo/deploy "{\"commit\":\"$c\"}" &&
+		test "$(cat status)" = 202 &&
+		id=$(queued_id) &&
+		wait_status $id succeeded &&
+		test "$(db "SELECT commit_sha FROM deployments WHERE id = $id")" = $gone &&
+		db "SELECT line FROM logs WHERE deployment = $id" >log &&
+		test_grep "read $(echo $gone | cut -c1-12) from $PWD/repo.git in place" log ||
+		return 1
+	done &&
+	test_must_fail git --git-dir=state/repos/demo cat-file -e $gone
+'
+
+test_expect_success 'a non-bare repo on this machine, a colon in its path, is read in place too' '
+	git clone -q -b main repo.git "on:disk" &&
+	(cd on:disk && git config user.name T && git config user.email t@e &&
+	 echo non-bare >in-place.txt && git add in-place.txt && git commit -q -m "non-bare") &&
+	COMMIT=$(git -C on:disk rev-parse HEAD) &&
 	stop_turnout &&
-	sed -i "s|^repo = .*|repo = file://$PWD/work|" turnout.conf &&
+	test_when_finished "stop_turnout; sed -i \"s|^repo = .*|repo = $PWD/repo.git|\" turnout.conf && start_turnout" &&
+	sed -i "s|^repo = .*|repo = file://$PWD/on:disk|" turnout.conf &&
 	start_turnout &&
-	(cd work && echo non-bare >in-place.txt && git commit -q -am "non-bare") &&
-	COMMIT=$(git -C work rev-parse HEAD) &&
 	push_json refs/heads/main "$COMMIT" "non-bare" &&
 	github_push && test "$(cat status)" = 202 &&
 	id=$(queued_id) &&
 	wait_status $id succeeded &&
 	db "SELECT line FROM logs WHERE deployment = $id" >log &&
-	test_grep "read $(echo $COMMIT | cut -c1-12) from file://$PWD/work in place" log &&
-	test "$(cat state/releases/demo/$id-$(echo $COMMIT | cut -c1-12)/in-place.txt)" = non-bare &&
-	stop_turnout &&
-	sed -i "s|^repo = .*|repo = $PWD/repo.git|" turnout.conf &&
-	git -C work push -q origin main &&
-	start_turnout
+	test_grep "read $(echo $COMMIT | cut -c1-12) from file://$PWD/on:disk in place" log &&
+	test "$(cat state/releases/demo/$id-$(echo $COMMIT | cut -c1-12)/in-place.txt)" = non-bare
 '
 
 test_expect_success 'an abbreviated commit from the API is deployed as its full id' '
@@ -288,7 +299,7 @@ test_expect_success 'a tree id is not a commit: neither the API nor a push deplo
 	db "SELECT error FROM deployments WHERE id = $id" >err &&
 	test_grep "commit $tree is not in" err &&
 	db "SELECT line FROM logs WHERE deployment = $id" >log &&
-	test_grep "cannot be read in place (git read-tree exited with 128): fetching" log &&
+	test_grep "cannot be read in place (git read-tree exited with 128: error: .*expected commit type.*): fetching" log &&
 	test_path_is_missing "state/releases/demo/$id-$(echo $tree | cut -c1-12)"
 '
 
