@@ -621,15 +621,12 @@ checkout(struct pipeline *p, const char *cache, char **why)
 	char *tree = xasprintf("--work-tree=%s", p->release);
 	char *commit = xasprintf("%s^{commit}", p->commit);	/* never a bare tree */
 	const char *argv[] = { "git", gitdir, tree, "read-tree", "--reset", "-u", commit, NULL };
+	const char *rm[] = { "rm", "-rf", "--", p->release, NULL };
 	int rc = 0;
 
 	mkdirs(rels);
-	if (is_dir(p->release)) {
-		/* Left by a run cut short (a power cut can requeue it): start clean. */
-		const char *rm[] = { "rm", "-rf", "--", p->release, NULL };
-
+	if (is_dir(p->release))	/* left by a run cut short (a power cut can requeue it) */
 		rc = run_argv(p, "rm", rm, "blue", NULL, 120, NULL, why);
-	}
 	if (rc == 0) {
 		mkdirs(p->release);
 		p->git_index = index;
@@ -637,8 +634,19 @@ checkout(struct pipeline *p, const char *cache, char **why)
 		rc = run_git(p, argv, why);
 		p->git_index = p->git_objects = NULL;
 		unlink(index);
-		if (rc != 0)
-			rmdir(p->release);	/* when git wrote nothing */
+		/*
+		 * No half-written release stays behind a cancel or a failure
+		 * (a shutdown leaves it to the requeued run: it must be quick).
+		 */
+		if (rc != 0 && rmdir(p->release) != 0 && p->stop != STOP_INTERRUPTED) {
+			char *ignored = NULL;
+
+			p->uncancellable = 1;
+			if (run_argv(p, "rm", rm, "blue", NULL, 120, NULL, &ignored) != 0)
+				note(p, "could not remove %s: %s", p->release, ignored);
+			p->uncancellable = 0;
+			free(ignored);
+		}
 	}
 	free(gitdir);
 	free(tree);

@@ -33,6 +33,33 @@ test_expect_success 'cancel during the build kills the whole process group' '
 	rm -f run/sleep.pid run/build.pid
 '
 
+test_expect_success 'cancel while the release is written leaves none of it behind' '
+	# A smudge filter holds read-tree half-way through the release.
+	git --git-dir=state/repos/demo config filter.slow.smudge "touch \"\$RUN/smudging\"; sleep 30; cat" &&
+	test_when_finished "git --git-dir=state/repos/demo config --unset filter.slow.smudge" &&
+	(
+		cd work && echo "z-slow.txt filter=slow" >.gitattributes && echo slow >z-slow.txt &&
+		git add .gitattributes z-slow.txt && git commit -q -m "slow to write" && git push -q origin main
+	) &&
+	COMMIT=$(git -C work rev-parse HEAD) &&
+	push_json refs/heads/main "$COMMIT" "slow to write" &&
+	github_push && test "$(cat status)" = 202 &&
+	DEPLOYMENT=$(queued_id) &&
+	rel=state/releases/demo/$DEPLOYMENT-$(echo $COMMIT | cut -c1-12) &&
+	i=0 && while test ! -f run/smudging && test $i -lt 100; do sleep 0.1; i=$((i + 1)); done &&
+	test -f run/smudging && test -f "$rel/README" &&
+	api POST /api/deployments/$DEPLOYMENT/cancel &&
+	test "$(cat status)" = 200 &&
+	wait_status $DEPLOYMENT cancelled &&
+	test "$(db "SELECT status FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'fetch'"'"'")" = cancelled &&
+	test_path_is_missing "$rel" &&
+	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	! grep -e "fetching" -e "could not remove" log &&
+	proxy_says | grep "color green" &&
+	(cd work && git rm -q .gitattributes z-slow.txt && git commit -q -m "not slow" && git push -q origin main) &&
+	rm -f run/smudging
+'
+
 test_expect_success 'cancel of a finished deployment is 409, of an unknown one 404' '
 	api POST /api/deployments/$DEPLOYMENT/cancel &&
 	test "$(cat status)" = 409 &&
