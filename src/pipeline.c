@@ -500,9 +500,11 @@ prune_releases(struct pipeline *p, const char *dir)
 			const char *argv[] = { "rm", "-rf", "--", path, NULL };
 			char *why = NULL;
 
-			note(p, "pruning old release %s", names[i]);
+			log_info("%s: pruning old release %s", p->app->name, names[i]);
+			p->quiet_err[0] = '\0';
 			if (run_argv(p, "rm", argv, "blue", NULL, 120, NULL, &why) != 0) {
-				note(p, "cannot prune: %s", why);
+				log_warn("%s: cannot prune %s: %s%s%s", p->app->name, path, why,
+				    p->quiet_err[0] != '\0' ? ": " : "", p->quiet_err);
 				free(why);
 			}
 		}
@@ -812,25 +814,31 @@ out:
 
 /*
  * After the deployment has ended, off the clock users watch: prune old
- * releases and let git pack the cache when it wants to.
+ * releases and let git pack the cache when it wants to. The deployment's
+ * log is complete by now (`logs -f` has stopped): this goes to the
+ * daemon's log, commands' lines not at all (but a failure's first).
  */
 static void
 tidy(struct pipeline *p)
 {
 	char *cache = state_path(p, "repos"), *rels = state_path(p, "releases");
 
+	p->quiet = 1;
+	p->quiet_err[0] = '\0';
 	if (is_dir(rels))
 		prune_releases(p, rels);
 	if (p->fetched && is_dir(cache)) {	/* nothing new to pack otherwise */
 		const char *argv[] = { "git", "-C", cache, "maintenance", "run", "--auto", "--quiet", NULL };
 		char *why = NULL;
 
+		p->quiet_err[0] = '\0';
 		if (run_git(p, argv, &why) != 0) {
-			note(p, "git maintenance: %s", why);
+			log_warn("%s: git maintenance in %s: %s%s%s", p->app->name, cache, why,
+			    p->quiet_err[0] != '\0' ? ": " : "", p->quiet_err);
 			free(why);
 		}
 	}
-	log_flush(p);
+	p->quiet = 0;
 	free(cache);
 	free(rels);
 }

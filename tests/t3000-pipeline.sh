@@ -364,7 +364,10 @@ test_expect_success 'old releases are pruned to keep_releases' '
 	do
 		sleep 0.1 && i=$((i + 1))
 	done &&
-	test_line_count -le 6 releases
+	test_line_count -le 6 releases &&
+	# Housekeeping after the end goes to the daemon log, not a deployment log.
+	test_grep "demo: pruning old release [0-9]*-" turnout.log &&
+	! db "SELECT line FROM logs" | grep "prun"
 '
 
 test_done
