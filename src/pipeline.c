@@ -64,7 +64,7 @@ struct pipeline {
 	const char *git_objects;	/* GIT_ALTERNATE_OBJECT_DIRECTORIES, or NULL */
 	char *objects;			/* a local repo's objects, quoted for that; owned */
 	int quiet;			/* the command's lines are not logged, */
-	char quiet_err[160];		/* but its first stderr line is kept */
+	char quiet_err[160];		/* but its first stderr line goes in *why */
 	int fetched;			/* git fetched into the cache */
 	long long last_ms;		/* how long the last command ran */
 	long long command_ms;		/* this step's time inside operator commands */
@@ -284,7 +284,8 @@ opts_init(struct pipeline *p, struct spawn_opts *o, struct spawn_env *env, int t
 
 /*
  * Runs argv to its end; returns 0 when it exited 0, else -1 with *why (a
- * new string) naming it by what.
+ * new string) naming it by what, and, for a quiet command, its first
+ * stderr line.
  */
 static int
 run_argv(struct pipeline *p, const char *what, const char *const *argv, const char *color,
@@ -299,6 +300,7 @@ run_argv(struct pipeline *p, const char *what, const char *const *argv, const ch
 	opts_init(p, &o, env, timeout);
 	o.argv = argv;
 	o.cwd = cwd;
+	p->quiet_err[0] = '\0';
 	spawn_run(&o, &res, &cause);
 	p->last_ms = res.elapsed_ms;
 	if (res.outcome == SPAWN_ERROR) {
@@ -311,6 +313,12 @@ run_argv(struct pipeline *p, const char *what, const char *const *argv, const ch
 	} else if (res.outcome != SPAWN_EXITED || res.status != 0) {
 		*why = xasprintf("%s %s", what, spawn_describe(&res, desc, sizeof desc));
 		rc = -1;
+	}
+	if (rc != 0 && p->quiet_err[0] != '\0') {
+		char *more = xasprintf("%s: %s", *why, p->quiet_err);
+
+		free(*why);
+		*why = more;
 	}
 	spawn_env_free(env);
 	return rc;
@@ -450,6 +458,15 @@ mkdirs(const char *path)
 	free(copy);
 }
 
+/* rm -rf path; returns 0, or -1 with *why. */
+static int
+remove_tree(struct pipeline *p, const char *path, char **why)
+{
+	const char *argv[] = { "rm", "-rf", "--", path, NULL };
+
+	return run_argv(p, "rm", argv, "blue", NULL, 120, NULL, why);
+}
+
 /* Compares release dir names "ID-SHA" by their ID, newest first. */
 static int
 release_cmp(const void *a, const void *b)
@@ -497,14 +514,11 @@ prune_releases(struct pipeline *p, const char *dir)
 		    (p->release != NULL && strcmp(p->release, path) == 0);
 
 		if (i >= (size_t)p->app->keep_releases && !used) {
-			const char *argv[] = { "rm", "-rf", "--", path, NULL };
 			char *why = NULL;
 
 			log_info("%s: pruning old release %s", p->app->name, names[i]);
-			p->quiet_err[0] = '\0';
-			if (run_argv(p, "rm", argv, "blue", NULL, 120, NULL, &why) != 0) {
-				log_warn("%s: cannot prune %s: %s%s%s", p->app->name, path, why,
-				    p->quiet_err[0] != '\0' ? ": " : "", p->quiet_err);
+			if (remove_tree(p, path, &why) != 0) {
+				log_warn("%s: cannot prune %s: %s", p->app->name, path, why);
 				free(why);
 			}
 		}
@@ -623,12 +637,11 @@ checkout(struct pipeline *p, const char *cache, char **why)
 	char *tree = xasprintf("--work-tree=%s", p->release);
 	char *commit = xasprintf("%s^{commit}", p->commit);	/* never a bare tree */
 	const char *argv[] = { "git", gitdir, tree, "read-tree", "--reset", "-u", commit, NULL };
-	const char *rm[] = { "rm", "-rf", "--", p->release, NULL };
 	int rc = 0;
 
 	mkdirs(rels);
 	if (is_dir(p->release))	/* left by a run cut short (a power cut can requeue it) */
-		rc = run_argv(p, "rm", rm, "blue", NULL, 120, NULL, why);
+		rc = remove_tree(p, p->release, why);
 	if (rc == 0) {
 		mkdirs(p->release);
 		p->git_index = index;
@@ -644,7 +657,7 @@ checkout(struct pipeline *p, const char *cache, char **why)
 			char *ignored = NULL;
 
 			p->uncancellable = 1;
-			if (run_argv(p, "rm", rm, "blue", NULL, 120, NULL, &ignored) != 0)
+			if (remove_tree(p, p->release, &ignored) != 0)
 				note(p, "could not remove %s: %s", p->release, ignored);
 			p->uncancellable = 0;
 			free(ignored);
@@ -676,7 +689,6 @@ read_in_place(struct pipeline *p, const char *cache, char **why)
 	if (p->objects == NULL || !is_dir(cache) || p->commit == NULL)
 		return 1;
 	p->quiet = 1;	/* a miss may happen; the fetch says why */
-	p->quiet_err[0] = '\0';
 	if (!is_full_id(p->commit) || strcmp(p->kind, "push") != 0) {
 		/* Maybe abbreviated, or a tag: its commit's full id is recorded. */
 		char *id = resolve(p, cache, p->commit);
@@ -703,8 +715,8 @@ read_in_place(struct pipeline *p, const char *cache, char **why)
 			*why = xstrdup("stopped while reading the repo");
 		return -1;
 	}
-	note(p, "%s cannot be read in place (%s%s%s): fetching", p->commit,
-	    *why != NULL ? *why : "no such commit", p->quiet_err[0] != '\0' ? ": " : "", p->quiet_err);
+	note(p, "%s cannot be read in place (%s): fetching", p->commit,
+	    *why != NULL ? *why : "no such commit");
 	free(*why);
 	*why = NULL;
 	free(p->release);
@@ -733,8 +745,6 @@ step_fetch(struct pipeline *p)
 	int rc, verified = 0;
 
 	step_begin(p, "fetch");
-	free(p->objects);
-	p->objects = local_objects(p->app->repo);
 	rc = read_in_place(p, cache, &why);
 	if (rc == 0) {
 		step_end(p, "succeeded", NULL);
@@ -824,17 +834,14 @@ tidy(struct pipeline *p)
 	char *cache = state_path(p, "repos"), *rels = state_path(p, "releases");
 
 	p->quiet = 1;
-	p->quiet_err[0] = '\0';
 	if (is_dir(rels))
 		prune_releases(p, rels);
 	if (p->fetched && is_dir(cache)) {	/* nothing new to pack otherwise */
 		const char *argv[] = { "git", "-C", cache, "maintenance", "run", "--auto", "--quiet", NULL };
 		char *why = NULL;
 
-		p->quiet_err[0] = '\0';
 		if (run_git(p, argv, &why) != 0) {
-			log_warn("%s: git maintenance in %s: %s%s%s", p->app->name, cache, why,
-			    p->quiet_err[0] != '\0' ? ": " : "", p->quiet_err);
+			log_warn("%s: git maintenance in %s: %s", p->app->name, cache, why);
 			free(why);
 		}
 	}
@@ -1255,6 +1262,7 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 	p.last_flush = clock_mono_ms();
 	p.repo_shown = redact_url(app->repo);
 	url_secrets(app->repo, p.repo_secret);
+	p.objects = local_objects(app->repo);
 	log_info("%s: deployment %lld (%s) started", app->name, (long long)d->id, d->kind);
 	status = strcmp(d->kind, "rollback") == 0 ? rollback(&p) : deploy(&p);
 	note(&p, "deployment %s after %lld ms", status, clock_mono_ms() - t0);

@@ -265,7 +265,13 @@ commit_push () {
 		git push -q origin main
 	) &&
 	COMMIT=$(git -C work rev-parse HEAD) &&
-	push_json refs/heads/main "$COMMIT" "$3" &&
+	push_webhook "$COMMIT" "$3"
+}
+
+# The signed push webhook for commit SHA of main, with MESSAGE; it must be
+# queued: sets DEPLOYMENT.
+push_webhook () {
+	push_json refs/heads/main "$1" "$2" &&
 	github_push &&
 	test "$(cat status)" = 202 &&
 	DEPLOYMENT=$(queued_id)

@@ -196,9 +196,7 @@ test_expect_success 'the release holds the commit'"'"'s files, modes and links, 
 	next=$(( $(db "SELECT max(id) FROM deployments") + 1 )) &&
 	rel=state/releases/demo/$next-$(echo $COMMIT | cut -c1-12) &&
 	mkdir -p "$rel/deep" && echo stale >"$rel/stale" && echo stale >"$rel/tool.sh" &&
-	push_json refs/heads/main "$COMMIT" "files of all kinds" &&
-	github_push && test "$(cat status)" = 202 &&
-	DEPLOYMENT=$(queued_id) &&
+	push_webhook "$COMMIT" "files of all kinds" &&
 	test "$DEPLOYMENT" = "$next" &&
 	wait_status $DEPLOYMENT succeeded &&
 	test_path_is_missing "$rel/stale" &&
@@ -255,13 +253,11 @@ test_expect_success 'a non-bare repo on this machine, a colon in its path, is re
 	test_when_finished "stop_turnout; sed -i \"s|^repo = .*|repo = $PWD/repo.git|\" turnout.conf && start_turnout" &&
 	sed -i "s|^repo = .*|repo = file://$PWD/on:disk|" turnout.conf &&
 	start_turnout &&
-	push_json refs/heads/main "$COMMIT" "non-bare" &&
-	github_push && test "$(cat status)" = 202 &&
-	id=$(queued_id) &&
-	wait_status $id succeeded &&
-	db "SELECT line FROM logs WHERE deployment = $id" >log &&
+	push_webhook "$COMMIT" "non-bare" &&
+	wait_status $DEPLOYMENT succeeded &&
+	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
 	test_grep "read $(echo $COMMIT | cut -c1-12) from file://$PWD/on:disk in place" log &&
-	test "$(cat state/releases/demo/$id-$(echo $COMMIT | cut -c1-12)/in-place.txt)" = non-bare
+	test "$(cat state/releases/demo/$DEPLOYMENT-$(echo $COMMIT | cut -c1-12)/in-place.txt)" = non-bare
 '
 
 test_expect_success 'an abbreviated commit from the API is deployed as its full id' '
@@ -292,9 +288,8 @@ test_expect_success 'a tree id is not a commit: neither the API nor a push deplo
 	wait_status $id failed &&
 	db "SELECT error FROM deployments WHERE id = $id" >err &&
 	test_grep "commit $tree is not in" err &&
-	push_json refs/heads/main "$tree" "a tree" &&
-	github_push && test "$(cat status)" = 202 &&
-	id=$(queued_id) &&
+	push_webhook "$tree" "a tree" &&
+	id=$DEPLOYMENT &&
 	wait_status $id failed &&
 	db "SELECT error FROM deployments WHERE id = $id" >err &&
 	test_grep "commit $tree is not in" err &&

@@ -42,9 +42,7 @@ test_expect_success 'cancel while the release is written leaves none of it behin
 		git add .gitattributes z-slow.txt && git commit -q -m "slow to write" && git push -q origin main
 	) &&
 	COMMIT=$(git -C work rev-parse HEAD) &&
-	push_json refs/heads/main "$COMMIT" "slow to write" &&
-	github_push && test "$(cat status)" = 202 &&
-	DEPLOYMENT=$(queued_id) &&
+	push_webhook "$COMMIT" "slow to write" &&
 	rel=state/releases/demo/$DEPLOYMENT-$(echo $COMMIT | cut -c1-12) &&
 	i=0 && while test ! -f run/smudging && test $i -lt 100; do sleep 0.1; i=$((i + 1)); done &&
 	test -f run/smudging && test -f "$rel/README" &&
