@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds turnout and runs the whole test suite: once as is with
 # --enable-werror, once under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then `make distcheck`. Ends with one line "N passed, N failed".
+# then `make distcheck`. Ends with one line "N passed, N failed, N skipped".
 #   contrib/check.sh            everything
 #   contrib/check.sh --quick    only the first build
 set -u
@@ -9,15 +9,17 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 sh contrib/deps.sh || { echo "check: cannot install the build dependencies" >&2; exit 2; }
 autoreconf -fi >/dev/null 2>&1 || { autoreconf -fi; exit 2; }
-# The browser test drives the distribution's Chromium with playwright-core.
+# The browser test drives the distribution's Chromium with playwright-core;
+# the drain tests' app and client speak WebSocket with the ws package.
 mkdir -p "$top/_build"
-if [ ! -d "$top/_build/node_modules/playwright-core" ]; then
+if [ ! -d "$top/_build/node_modules/playwright-core" ] || [ ! -d "$top/_build/node_modules/ws" ]; then
 	npm install --no-package-lock --no-save --no-audit --no-fund --prefix "$top/_build" \
-		playwright-core@1.65.1 >"$top/_build/npm.log" 2>&1 ||
-		echo "check: cannot install playwright-core (see _build/npm.log)" >&2
+		playwright-core@1.65.1 ws@8.18.3 >"$top/_build/npm.log" 2>&1 ||
+		echo "check: cannot install playwright-core and ws (see _build/npm.log)" >&2
 fi
 PLAYWRIGHT_CORE=$top/_build/node_modules/playwright-core
-export PLAYWRIGHT_CORE
+WS_MODULE=$top/_build/node_modules/ws
+export PLAYWRIGHT_CORE WS_MODULE
 jobs=$(nproc 2>/dev/null || echo 2)
 status=0
 
@@ -47,14 +49,18 @@ if [ "${1:-}" != --quick ]; then
 	fi
 fi
 
-# Count every test case the TAP driver recorded, in every build.
-passed=$(cat "$top"/_build/*/tests/*.trs "$top"/_build/*/tests/unit/*.trs 2>/dev/null |
-	grep -c '^:test-result: \(PASS\|XFAIL\|SKIP\)')
-failed=$(cat "$top"/_build/*/tests/*.trs "$top"/_build/*/tests/unit/*.trs 2>/dev/null |
-	grep -c '^:test-result: \(FAIL\|XPASS\|ERROR\)')
+# Count every test case the TAP driver recorded, in every build; a skip is
+# not a pass.
+results () {
+	cat "$top"/_build/*/tests/*.trs "$top"/_build/*/tests/unit/*.trs 2>/dev/null |
+		grep -c "^:test-result: \($1\)"
+}
+passed=$(results 'PASS\|XFAIL')
+failed=$(results 'FAIL\|XPASS\|ERROR')
+skipped=$(results 'SKIP')
 case ${distcheck:-} in
 pass) passed=$((passed + 1)) ;;
 fail) failed=$((failed + 1)) ;;
 esac
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$status" = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -126,6 +126,7 @@ health = http://127.0.0.1:\$TURNOUT_PORT/healthz
 nginx_upstream = $demo/nginx/upstream.conf
 nginx_test = $demo/nginx.sh -t -q
 nginx_reload = $demo/nginx.sh -s reload
+nginx_pid = $demo/nginx/nginx.pid
 EOC
 fi
 printf '#!/bin/sh\nexec "%s" -p "%s" -c "%s" "$@"\n' "$nginx" "$demo/nginx" "$demo/nginx/nginx.conf" >nginx.sh

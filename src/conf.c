@@ -84,12 +84,14 @@ static const struct key app_keys[] = {
 	{ "nginx_upstream", K_PATH, A(nginx_upstream), 0, 0, NULL },
 	{ "nginx_upstream_name", K_STRING, A(nginx_upstream_name), 0, 0, NULL },
 	{ "nginx_keepalive", K_INT, A(nginx_keepalive), 0, 10000, "0" },
+	{ "nginx_pid", K_PATH, A(nginx_pid), 0, 0, "/run/nginx.pid" },
 	{ "nginx_test", K_COMMAND, A(nginx_test), 0, 0, "nginx -t" },
 	{ "nginx_reload", K_COMMAND, A(nginx_reload), 0, 0, "nginx -s reload" },
 	{ "haproxy_socket", K_PATH, A(haproxy_socket), 0, 0, NULL },
 	{ "haproxy_backend", K_STRING, A(haproxy_backend), 0, 0, NULL },
 	{ "switch_command", K_COMMAND, A(switch_command), 0, 0, NULL },
 	{ "keep_old", K_BOOL, A(keep_old), 0, 1, "yes" },
+	{ "drain_timeout", K_INT, A(drain_timeout), 0, 86400, "30" },
 	{ "keep_releases", K_INT, A(keep_releases), 1, 1000, "5" },
 	{ NULL, 0, 0, 0, 0, NULL }
 };

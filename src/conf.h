@@ -40,12 +40,14 @@ struct app_config {
 	char *nginx_upstream;
 	char *nginx_upstream_name;	/* the upstream block's name, default APP */
 	int nginx_keepalive;		/* idle connections nginx keeps to the color, 0: none */
+	char *nginx_pid;		/* nginx master's pid file: its workers show the reload took */
 	char *nginx_test;
 	char *nginx_reload;
 	char *haproxy_socket;
 	char *haproxy_backend;
 	char *switch_command;
 	int keep_old;
+	int drain_timeout;		/* seconds a color's connections get before its stop, 0: none */
 	int keep_releases;
 };
 

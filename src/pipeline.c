@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "drain.h"
 #include "log.h"
 #include "pipeline.h"
 #include "probe.h"
@@ -31,8 +32,6 @@
  * link or HAProxy's runtime API have no such moment.
  */
 #define CONFIRM_STREAK_RELOAD 5
-/* How long the old color keeps running after the switch when keep_old = no. */
-#define RETIRE_DRAIN_MS 1000
 /* How often the database is asked whether a cancel was requested. */
 #define CANCEL_POLL_MS 200
 
@@ -46,6 +45,7 @@ struct pipeline {
 	int64_t id;
 	const char *kind;
 	const volatile int *stopping;
+	struct drain_handover *handover;	/* the app's, borrowed */
 	char *commit;			/* resolved commit, owned */
 	char *ref;
 	char *release;			/* release dir, owned */
@@ -868,6 +868,64 @@ step_build(struct pipeline *p, const char *color, const char *old)
 }
 
 /*
+ * Waits for color's connections to end before it is stopped (see drain.h),
+ * from since_ms, asking stop whether to give up; logs what it saw, and
+ * warns in the daemon's log when the drain ran out or could not count.
+ */
+static enum drain_end
+drain_color(struct pipeline *p, const char *color, int64_t since_ms, drain_stop_fn stop)
+{
+	struct drain_result r;
+	char line[320];
+
+	drain_wait(p->app, color, since_ms, stop, p, &r);
+	drain_describe(&r, color, line, sizeof line);
+	note(p, "%s", line);
+	if (r.end == DRAIN_BLIND || (r.end == DRAIN_TIMED_OUT && r.timeout > 0))
+		log_warn("%s #%lld: %s", p->app->name, (long long)p->id, line);
+	return r.end;
+}
+
+/* drain_stop_fn of a retire: a shutdown, or a newer deployment to let start. */
+static int
+retire_interrupted(void *ctx)
+{
+	struct pipeline *p = ctx;
+	int64_t now = clock_mono_ms(), queued = 0, running = 0;
+
+	if (*p->stopping)
+		return 1;
+	if (p->nlines > 0 && now - p->last_flush >= LOG_FLUSH_MS)
+		log_flush(p);	/* the drain shows up live */
+	if (now - p->last_cancel_check < CANCEL_POLL_MS)
+		return 0;
+	p->last_cancel_check = now;
+	return store_app_queue(p->st, p->app->name, &queued, &running) == 0 && queued > 0;
+}
+
+/*
+ * Before color is stopped or started anew: its connections drain. A drain
+ * an earlier deployment handed on keeps its start. Returns -1 when a
+ * cancel or shutdown ended the wait.
+ */
+static int
+drain_idle(struct pipeline *p, const char *color)
+{
+	int64_t since = clock_mono_ms();
+	struct drain_handover *h = p->handover;
+
+	if (h->color == color) {
+		note(p, "%s has been draining since #%lld retired it", color, (long long)h->from);
+		since = h->since_ms;
+	}
+	if (drain_color(p, color, since, is_cancelled) == DRAIN_STOPPED)
+		return -1;
+	if (h->color == color)
+		h->color = NULL;
+	return 0;
+}
+
+/*
  * Stops a color with the stop command, if there is one; logs failures. It
  * runs in the release dir the color was started from, with that commit:
  * a stop command may depend on them (docker compose names projects after
@@ -905,6 +963,13 @@ step_start(struct pipeline *p, const char *color, const char *old)
 	char *why = NULL;
 
 	step_begin(p, "start");
+	/*
+	 * The idle color may still serve what it took while it was live:
+	 * stop and start only once that has ended (start alone may replace
+	 * it, as docker compose up does).
+	 */
+	if (drain_idle(p, color) != 0)
+		return step_fail(p, "stopped while %s was draining", color);
 	stop_color(p, color, old);
 	if (p->stop == STOP_NONE &&
 	    run_shell(p, "start", p->app->start, color, old, p->app->start_timeout, &why) == 0) {
@@ -951,13 +1016,20 @@ step_switch(struct pipeline *p, const char *name, const char *color, const char 
 {
 	struct spawn_env *env = env_for(p, color, old);
 	struct spawn_opts o;
-	char *why = NULL, *detail;
+	char *why = NULL, *said = NULL, *detail;
 	int rc;
 
 	step_begin(p, name);
 	opts_init(p, &o, env, p->app->switch_timeout);
-	rc = switch_to(p->app, color, &o, &p->command_ms, &why);
+	rc = switch_to(p->app, color, &o, &p->command_ms, &said, &why);
 	spawn_env_free(env);
+	if (said != NULL)
+		note(p, "%s", said);
+	free(said);
+	if (rc == 0 && p->handover->color == color) {
+		/* A color left draining serves again (a rollback): nothing to stop. */
+		p->handover->color = NULL;
+	}
 	if (rc != 0) {
 		p->stop = STOP_FAILED;
 		step_fail(p, "%s", why);
@@ -1043,16 +1115,33 @@ settle(struct pipeline *p, const char *color)
 		    probe_describe(&res, desc, sizeof desc));
 }
 
-/* retire: with keep_old = no, stop the old color once the proxy moved. */
+/*
+ * retire: with keep_old = no, stop the old color once the proxy moved and
+ * its connections have ended. A newer deployment queued meanwhile need not
+ * wait for that: the drain is handed on, and that deployment's start step
+ * (which stops this color anyway) finishes it.
+ */
 static void
 step_retire(struct pipeline *p, const char *old, const char *color)
 {
+	int64_t since = clock_mono_ms();
+
 	if (p->app->keep_old || old == NULL || p->app->stop == NULL)
 		return;
 	step_begin(p, "retire");
-	/* Requests already on their way to the old color get to finish. */
-	note(p, "waiting %d ms for requests in flight to %s", RETIRE_DRAIN_MS, old);
-	usleep(RETIRE_DRAIN_MS * 1000);
+	if (drain_color(p, old, since, retire_interrupted) == DRAIN_STOPPED) {
+		if (*p->stopping)
+			note(p, "shutting down: %s keeps running", old);
+		else {
+			p->handover->color = old;
+			p->handover->since_ms = since;
+			p->handover->from = p->id;
+			note(p, "a newer deployment is queued: it starts now, and stops %s once it"
+			    " has drained", old);
+		}
+		step_end(p, "succeeded", NULL);
+		return;
+	}
 	stop_color(p, old, color);
 	step_end(p, "succeeded", NULL);
 }
@@ -1241,9 +1330,42 @@ out:
 	return status;
 }
 
+/*
+ * A drain handed on to this deployment that it did not finish (it failed
+ * or was cancelled before its start step): unless a newer one is queued
+ * to take it on, finish the retire here.
+ */
+static void
+finish_handover(struct pipeline *p)
+{
+	struct drain_handover *h = p->handover;
+	int64_t queued = 0, running = 0;
+	struct store_app a;
+	const char *live, *color = h->color;
+
+	if (color == NULL || h->from == p->id || *p->stopping)
+		return;
+	if (store_app_queue(p->st, p->app->name, &queued, &running) == 0 && queued > 0)
+		return;
+	live = live_color(p, &a);
+	store_app_release(&a);
+	h->color = NULL;
+	if (live == NULL || strcmp(live, color) == 0)
+		return;
+	step_begin(p, "retire");
+	note(p, "%s, retired by #%lld, is still running", color, (long long)h->from);
+	if (drain_color(p, color, h->since_ms, retire_interrupted) == DRAIN_STOPPED) {
+		if (!*p->stopping)
+			h->color = color;	/* the next deployment takes it on */
+	} else
+		stop_color(p, color, live);
+	step_end(p, "succeeded", NULL);
+}
+
 void
 pipeline_run(const struct config *cfg, const struct app_config *app, struct store *st,
-    const struct store_deployment *d, const volatile int *stopping)
+    const struct store_deployment *d, const volatile int *stopping,
+    struct drain_handover *handover)
 {
 	struct pipeline p;
 	const char *status;
@@ -1256,6 +1378,7 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 	p.id = d->id;
 	p.kind = d->kind;
 	p.stopping = stopping;
+	p.handover = handover;
 	p.commit = xstrdup(d->commit);
 	p.ref = xstrdup(d->ref);
 	p.step = -1;
@@ -1265,6 +1388,7 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 	p.objects = local_objects(app->repo);
 	log_info("%s: deployment %lld (%s) started", app->name, (long long)d->id, d->kind);
 	status = strcmp(d->kind, "rollback") == 0 ? rollback(&p) : deploy(&p);
+	finish_handover(&p);
 	note(&p, "deployment %s after %lld ms", status, clock_mono_ms() - t0);
 	log_flush(&p);
 	store_finish(st, d->id, status, p.color, p.error);

@@ -7,16 +7,21 @@
 #define TURNOUT_PIPELINE_H
 
 #include "conf.h"
+#include "drain.h"
 #include "store.h"
 
 /*
  * Runs deployment d (claimed: status running) of app to its end and
  * records the final status. stopping is polled: when it becomes non-zero
  * (SIGTERM) the running command is killed and the deployment ends
- * 'interrupted', the proxy left as it was. All arguments are borrowed.
+ * 'interrupted', the proxy left as it was. handover is the app's drain
+ * handed from one deployment to the next (see drain.h): read and updated
+ * here, kept by the caller between deployments. All arguments are
+ * borrowed.
  */
 void pipeline_run(const struct config *cfg, const struct app_config *app,
-    struct store *st, const struct store_deployment *d, const volatile int *stopping);
+    struct store *st, const struct store_deployment *d, const volatile int *stopping,
+    struct drain_handover *handover);
 
 /*
  * At start: makes the database's active color agree with what the proxy

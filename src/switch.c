@@ -11,7 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "nginxpid.h"
+#include "sockdiag.h"
 #include "switch.h"
 #include "xmalloc.h"
 #include "banned.h"
@@ -172,14 +173,36 @@ nginx_restore(const struct app_config *app, const char *old)
 		free(ignored);
 }
 
+/*
+ * After a failed reload, or one that never took effect: the old file back,
+ * and a reload with it, so that nginx serves what the file says.
+ */
+static void
+nginx_undo(const struct app_config *app, const char *old, const struct spawn_opts *base,
+    long long *command_ms, char *inner, char **cause)
+{
+	char *again = NULL;
+
+	nginx_restore(app, old);
+	if (switch_command("nginx_reload", app->nginx_reload, base, command_ms, &again) == 0)
+		*cause = xasprintf("%s; upstream file %s and nginx reloaded with it", inner,
+		    old != NULL ? "restored" : "removed");
+	else
+		*cause = xasprintf("%s; upstream file %s, but reloading failed too: %s", inner,
+		    old != NULL ? "restored" : "removed", again);
+	free(again);
+}
+
 static int
 switch_nginx(const struct app_config *app, const char *color, const struct spawn_opts *base,
-    long long *command_ms, char **cause)
+    long long *command_ms, char **said, char **cause)
 {
 	char *old = read_file(app->nginx_upstream);
 	char *text = nginx_text(app, color);
-	char *inner = NULL;
-	int rc = -1;
+	char *inner = NULL, *blind = NULL;
+	struct nginxpid gen;
+	long long took;
+	int rc = -1, watch;
 
 	if (switch_write_atomic(app->nginx_upstream, text, cause) != 0)
 		goto out;
@@ -188,25 +211,26 @@ switch_nginx(const struct app_config *app, const char *color, const struct spawn
 		*cause = xasprintf("%s; upstream file restored, nginx not reloaded", inner);
 		goto out;
 	}
+	/* The workers before the reload, to see when new ones replace them. */
+	watch = nginxpid_before(app->nginx_pid, &gen, &blind) == 0;
 	if (switch_command("nginx_reload", app->nginx_reload, base, command_ms, &inner) != 0) {
-		char *again = NULL;
-
-		/*
-		 * The reload may have taken effect before it failed: reload the
-		 * restored file too, so that nginx serves what the file says.
-		 */
-		nginx_restore(app, old);
-		if (switch_command("nginx_reload", app->nginx_reload, base, command_ms, &again) == 0)
-			*cause = xasprintf("%s; upstream file %s and nginx reloaded with it", inner,
-			    old != NULL ? "restored" : "removed");
-		else
-			*cause = xasprintf("%s; upstream file %s, but reloading failed too: %s", inner,
-			    old != NULL ? "restored" : "removed", again);
-		free(again);
+		/* The reload may have taken effect before it failed. */
+		nginx_undo(app, old, base, command_ms, inner, cause);
 		goto out;
 	}
+	if (!watch) {
+		*said = xasprintf("cannot tell when the reload takes effect (%s)", blind);
+		rc = 0;
+		goto out;
+	}
+	if (nginxpid_wait(&gen, app->switch_timeout * 1000, &took, &inner) != 0) {
+		nginx_undo(app, old, base, command_ms, inner, cause);
+		goto out;
+	}
+	*said = xasprintf("nginx's new workers took over %lld ms after the reload", took);
 	rc = 0;
 out:
+	free(blind);
 	free(inner);
 	free(old);
 	free(text);
@@ -404,34 +428,48 @@ switch_rest(const struct app_config *app, const char *live, char **cause)
 	char status[2][16];
 	long scur[2];
 	int o = strcmp(old, "green") == 0;
-	long long t0 = clock_mono_ms(), now;
 
 	if (app->switch_kind != SWITCH_HAPROXY)
 		return 0;
 	/*
-	 * Wait (at most switch_timeout) for the old color's sessions to end.
-	 * They are requests in flight, mostly gone within milliseconds: poll
-	 * often at first, then every 100 ms.
+	 * maint takes no new connection and stops health checks, but ends no
+	 * session: requests, streams and WebSockets still on the old color
+	 * go on, and the drain before its stop waits for them.
 	 */
-	for (now = t0; now - t0 < app->switch_timeout * 1000LL; now = clock_mono_ms()) {
-		if (haproxy_stat(app, status, scur, cause) != 0)
-			return -1;
-		if (strncmp(status[o], "MAINT", 5) == 0)
-			return 0;
-		if (scur[o] <= 0)
-			break;
-		usleep(now - t0 < 200 ? 5000 : 100000);
-	}
+	if (haproxy_stat(app, status, scur, cause) != 0)
+		return -1;
+	if (strncmp(status[o], "MAINT", 5) == 0)
+		return 0;
 	return haproxy_set(app, old, "maint", cause);
 }
 
 int
-switch_to(const struct app_config *app, const char *color, const struct spawn_opts *base,
-    long long *command_ms, char **cause)
+switch_connections(const struct app_config *app, const char *color, char **cause)
 {
+	char status[2][16];
+	long scur[2];
+
+	switch (app->switch_kind) {
+	case SWITCH_HAPROXY:
+		/* HAProxy's sessions, not the kernel's: its idle pooled connections and health checks do not count. */
+		if (haproxy_stat(app, status, scur, cause) != 0)
+			return -1;
+		return (int)scur[strcmp(color, "green") == 0];
+	case SWITCH_SOCKET:
+		return sockdiag_unix(switch_socket(app, color), cause);
+	default:
+		return sockdiag_tcp(switch_port(app, color), cause);
+	}
+}
+
+int
+switch_to(const struct app_config *app, const char *color, const struct spawn_opts *base,
+    long long *command_ms, char **said, char **cause)
+{
+	*said = NULL;
 	switch (app->switch_kind) {
 	case SWITCH_NGINX:
-		return switch_nginx(app, color, base, command_ms, cause);
+		return switch_nginx(app, color, base, command_ms, said, cause);
 	case SWITCH_SOCKET:
 		return switch_socket_link(app, color, cause);
 	case SWITCH_HAPROXY:

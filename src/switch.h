@@ -15,20 +15,31 @@
  * Points app's proxy at color ("blue" or "green"). Commands run with
  * base's environment, callbacks and timeout (argv and cwd are set here);
  * the time spent inside them (nginx_test, nginx_reload, switch_command)
- * is added to *command_ms. On failure the proxy is left as it was before,
- * and *cause (a new string the caller frees) says what failed. Returns 0
- * or -1.
+ * is added to *command_ms. With nginx it returns once the reload has
+ * taken effect (new workers serve, old ones accept no more; see
+ * nginxpid.h), within switch_timeout. *said gets a line for the log (a new
+ * string the caller frees, or NULL). On failure the proxy is left as it
+ * was before, and *cause (a new string the caller frees) says what
+ * failed. Returns 0 or -1.
  */
 int switch_to(const struct app_config *app, const char *color,
-    const struct spawn_opts *base, long long *command_ms, char **cause);
+    const struct spawn_opts *base, long long *command_ms, char **said, char **cause);
 
 /*
  * Once the switch to live is confirmed (or undone), puts the other color
- * to rest: with haproxy, maint once its sessions have ended (waiting at
- * most switch_timeout); nothing for the other kinds. Returns 0, or -1 with
- * *cause (a new string the caller frees).
+ * to rest: with haproxy, maint (its sessions go on until they end);
+ * nothing for the other kinds. Returns 0, or -1 with *cause (a new string
+ * the caller frees).
  */
 int switch_rest(const struct app_config *app, const char *live, char **cause);
+
+/*
+ * Counts the connections color still serves: HAProxy's current sessions
+ * on its server with haproxy, else the kernel's connections to its TCP
+ * port or unix socket (see sockdiag.h). Returns the count, or -1 with
+ * *cause (a new string the caller frees).
+ */
+int switch_connections(const struct app_config *app, const char *color, char **cause);
 
 /*
  * Reads which color the proxy sends app's traffic to, from the proxy's own

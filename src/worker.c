@@ -23,6 +23,7 @@ struct worker {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int pending;		/* woken since the last look */
+	struct drain_handover handover;	/* kept from one deployment to the next */
 };
 
 struct workers {
@@ -59,7 +60,8 @@ worker_main(void *arg)
 		int rc = store_claim(w->all->st, w->app->name, &d);
 
 		if (rc == 1) {
-			pipeline_run(w->all->cfg, w->app, w->all->st, &d, &w->all->stopping);
+			pipeline_run(w->all->cfg, w->app, w->all->st, &d, &w->all->stopping,
+			    &w->handover);
 			store_deployment_release(&d);
 			if (store_prune(w->all->st, w->app->name, WORKER_KEEP_LOGS) != 0)
 				log_warn("%s: cannot prune old logs", w->app->name);

@@ -3,7 +3,9 @@
 # as the two colors, and turnout configured to deploy it.
 #
 #   setup_stack [EXTRA]   makes it all and starts nginx and turnout;
-#                         EXTRA lines are appended to the app section
+#                         EXTRA lines are appended to the app section;
+#                         $NGINX_HTTP_EXTRA and $NGINX_LOCATION_EXTRA go
+#                         into nginx's http {} and location / {}
 #   commit_push FILE TEXT MSG   commits (FILE may be "-" for none), pushes
 #                         to the bare repo and sends the signed webhook;
 #                         sets COMMIT and DEPLOYMENT
@@ -206,8 +208,8 @@ setup_stack () {
 	) &&
 	case ${SWITCH:-nginx} in
 	nginx)
-		write_nginx_conf "include $PWD/nginx/upstream.conf;" \
-			'add_header X-Turnout-Color $turnout_color_demo always;' &&
+		write_nginx_conf "include $PWD/nginx/upstream.conf; ${NGINX_HTTP_EXTRA:-}" \
+			'add_header X-Turnout-Color $turnout_color_demo always; '"${NGINX_LOCATION_EXTRA:-}" &&
 		write_nginx_script &&
 		# Before any deployment nginx points at blue, where nothing runs yet.
 		printf 'upstream demo { server 127.0.0.1:%s; }\nmap $host $turnout_color_demo { default "blue"; }\n' \
@@ -215,7 +217,8 @@ setup_stack () {
 		start_nginx ;;
 	socket)
 		# No keepalive: pooled connections would stay on the old color.
-		write_nginx_conf "upstream demo { server unix:$SOCKS/demo.sock; }" &&
+		write_nginx_conf "upstream demo { server unix:$SOCKS/demo.sock; } ${NGINX_HTTP_EXTRA:-}" \
+			"${NGINX_LOCATION_EXTRA:-}" &&
 		write_nginx_script &&
 		ln -s "$SOCKS/blue.sock" "$SOCKS/demo.sock" &&
 		start_nginx ;;
@@ -235,8 +238,8 @@ setup_stack () {
 	EOF
 	case ${SWITCH:-nginx} in
 	nginx)
-		printf 'nginx_test = %s -t -q\nnginx_reload = %s -s reload\n' "$PWD/nginx.sh" \
-			"$PWD/nginx.sh" >>turnout.conf ;;
+		printf 'nginx_test = %s -t -q\nnginx_reload = %s -s reload\nnginx_pid = %s\n' \
+			"$PWD/nginx.sh" "$PWD/nginx.sh" "$PWD/nginx/nginx.pid" >>turnout.conf ;;
 	socket)
 		sed -i "/^blue_port/d; /^green_port/d; /^nginx_upstream/d; s|^health = .*|health = http://localhost/healthz|" turnout.conf &&
 		printf 'switch = socket\nblue_socket = %s\ngreen_socket = %s\nsocket_link = %s\n' \
