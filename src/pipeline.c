@@ -875,12 +875,16 @@ step_build(struct pipeline *p, const char *color, const char *old)
 static enum drain_end
 drain_color(struct pipeline *p, const char *color, int64_t since_ms, drain_stop_fn stop)
 {
+	static const char *const results[] = { "empty", "timed_out", "stopped", "blind" };
 	struct drain_result r;
 	char line[320];
 
 	drain_wait(p->app, color, since_ms, stop, p, &r);
 	drain_describe(&r, color, line, sizeof line);
 	note(p, "%s", line);
+	if (store_drain(p->st, p->id, p->app->name, color, p->step_name != NULL ? p->step_name : "?",
+	    results[r.end], r.at_start, r.left, r.ms, r.timeout) != 0)
+		log_error("deployment %lld: cannot store the drain of %s", (long long)p->id, color);
 	if (r.end == DRAIN_BLIND || (r.end == DRAIN_TIMED_OUT && r.timeout > 0))
 		log_warn("%s #%lld: %s", p->app->name, (long long)p->id, line);
 	return r.end;
@@ -913,14 +917,15 @@ drain_idle(struct pipeline *p, const char *color)
 {
 	int64_t since = clock_mono_ms();
 	struct drain_handover *h = p->handover;
+	int handed = h->color != NULL && strcmp(h->color, color) == 0;
 
-	if (h->color == color) {
+	if (handed) {
 		note(p, "%s has been draining since #%lld retired it", color, (long long)h->from);
 		since = h->since_ms;
 	}
 	if (drain_color(p, color, since, is_cancelled) == DRAIN_STOPPED)
 		return -1;
-	if (h->color == color)
+	if (handed)
 		h->color = NULL;
 	return 0;
 }
@@ -1026,7 +1031,7 @@ step_switch(struct pipeline *p, const char *name, const char *color, const char 
 	if (said != NULL)
 		note(p, "%s", said);
 	free(said);
-	if (rc == 0 && p->handover->color == color) {
+	if (rc == 0 && p->handover->color != NULL && strcmp(p->handover->color, color) == 0) {
 		/* A color left draining serves again (a rollback): nothing to stop. */
 		p->handover->color = NULL;
 	}

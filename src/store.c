@@ -698,6 +698,17 @@ store_log(struct store *st, int64_t deployment, const struct store_line *lines, 
 }
 
 int
+store_drain(struct store *st, int64_t deployment, const char *app, const char *color,
+    const char *step, const char *result, int open_at_start, int open_at_end,
+    long long waited_ms, int timeout_s)
+{
+	return store_do(st, "INSERT INTO drains (deployment, app, color, step, result, open_at_start,"
+	    " open_at_end, waited_ms, timeout_s, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "issssiiiii", deployment, app, color, step, result, (int64_t)open_at_start,
+	    (int64_t)open_at_end, (int64_t)waited_ms, (int64_t)timeout_s, clock_real_ms());
+}
+
+int
 store_mark_bad(struct store *st, const char *app, const char *commit, int64_t deployment,
     const char *reason)
 {

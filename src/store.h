@@ -153,6 +153,16 @@ int64_t store_step_begin(struct store *st, int64_t deployment, const char *name,
 int store_step_end(struct store *st, int64_t deployment, int64_t step, const char *status,
     const char *detail, long long command_ms, const struct store_line *lines, size_t n);
 
+/*
+ * Records a drain of color before a stop, in step of deployment: result
+ * "empty", "timed_out", "stopped" or "blind", the connections open when it
+ * began (-1: could not count) and at its end, how long it waited and the
+ * drain_timeout it obeyed.
+ */
+int store_drain(struct store *st, int64_t deployment, const char *app, const char *color,
+    const char *step, const char *result, int open_at_start, int open_at_end,
+    long long waited_ms, int timeout_s);
+
 /* Marks a commit as a bad release of app, with the reason. */
 int store_mark_bad(struct store *st, const char *app, const char *commit,
     int64_t deployment, const char *reason);

@@ -106,7 +106,11 @@ test_expect_success 'keep_old = no: a 3 s request on the old color ends 200, the
 	grep "color $old" slow.out &&
 	! is_alive $pid &&
 	deployment_log $DEPLOYMENT >log &&
-	test_grep "$old drained: 1 open connection closed after [0-9]* ms" log
+	test_grep "$old drained: 1 open connection closed after [0-9]* ms" log &&
+	# The drain is on record, for the metrics.
+	test "$(db "SELECT step, color, result, open_at_start, open_at_end FROM drains
+		WHERE deployment = $DEPLOYMENT AND step = '"'retire'"'")" = "retire|$old|empty|1|0" &&
+	test "$(db "SELECT waited_ms >= 500 FROM drains WHERE deployment = $DEPLOYMENT AND step = '"'retire'"'")" = 1
 '
 
 test_expect_success 'keep_old = yes: back-to-back deployments do not stop a color under a 5 s request' '
@@ -174,6 +178,23 @@ test_expect_success 'keep_old = no: a deployment queued during a drain builds me
 	awk "/^building /{b=NR} /has been draining/{d=NR} END{exit !(b && d && b < d)}" log2
 '
 
+test_expect_success 'a deployment handed a drain that fails before its start still retires the old color' '
+	old=$(active_color) && pid=$(live_pid) &&
+	slow_request 4500 slow &&
+	commit_push README v10 "v10" && one=$DEPLOYMENT &&
+	wait_step $one retire &&
+	commit_push build.sh "exit 1" "a broken build" && two=$DEPLOYMENT &&
+	wait_status $two failed &&
+	wait_file slow.code &&
+	test "$(cat slow.code)" = 200 &&
+	! is_alive $pid &&
+	deployment_log $two >log2 &&
+	test_grep "$old, retired by #$one, is still running" log2 &&
+	test_grep "$old drained: 1 open connection closed after" log2 &&
+	commit_push build.sh "echo fixed" "a fixed build" &&
+	wait_status $DEPLOYMENT succeeded
+'
+
 test_expect_success 'with drain_timeout = 1 a stuck connection is cut after about 1 s, and the log says so' '
 	set_conf drain_timeout 1 &&
 	old=$(active_color) && pid=$(live_pid) &&
@@ -187,5 +208,7 @@ test_expect_success 'with drain_timeout = 1 a stuck connection is cut after abou
 	test_grep "drain ran out: $old still has 1 of 1 connection after drain_timeout (1 s" log &&
 	ms=$(sed -n "s/.*drain_timeout (1 s, waited \([0-9]*\) ms).*/\1/p" log) &&
 	test $ms -ge 1000 && test $ms -lt 2000 &&
-	grep "drain ran out" turnout.log
+	grep "drain ran out" turnout.log &&
+	test "$(db "SELECT result, open_at_start, open_at_end, timeout_s FROM drains
+		WHERE deployment = $DEPLOYMENT AND step = '"'retire'"'")" = "timed_out|1|1|1"
 '

@@ -96,9 +96,11 @@ test_expect_success 'a database of an older version is migrated and keeps its ro
 	    INSERT INTO deployments (id, app, status, created_at) VALUES (7, '"'"'demo'"'"', '"'"'succeeded'"'"', 1);
 	    INSERT INTO steps (deployment, name, status, started_at, finished_at) VALUES (7, '"'"'fetch'"'"', '"'"'succeeded'"'"', 1, 2);" &&
 	start_turnout &&
-	test "$(db "PRAGMA user_version")" = 2 &&
+	test "$(db "PRAGMA user_version")" = 3 &&
 	test "$(db "SELECT name, status, command_ms FROM steps WHERE deployment = 7")" = "fetch|succeeded|0" &&
-	test_grep "database migrated to version 2" turnout.log
+	test "$(db "SELECT count(*) FROM drains")" = 0 &&
+	test_grep "database migrated to version 2" turnout.log &&
+	test_grep "database migrated to version 3" turnout.log
 '
 
 test_done

@@ -102,6 +102,8 @@ test_good_config(void **state)
 	assert_int_equal(app->switch_kind, SWITCH_NGINX);
 	assert_string_equal(app->nginx_test, "nginx -t");
 	assert_int_equal(app->nginx_keepalive, 0);
+	assert_int_equal(app->drain_timeout, 30);
+	assert_string_equal(app->nginx_pid, "/run/nginx.pid");
 	/* Two secrets, one a line, for rotation. */
 	assert_string_equal(app->secrets[0], "first-secret");
 	assert_string_equal(app->secrets[1], "second-secret");
@@ -135,7 +137,7 @@ test_every_problem_reported(void **state)
 	int errors;
 	char *report = load("[server]\nlisten = nowhere\nmax_body = lots\n"
 	    "[app \"baro\"]\nrepo = r\nblue_port = 70000\ngreen_port = 8081\n"
-	    "keep_old = perhaps\nswitch = carrier-pigeon\n", &cfg, &errors, NULL);
+	    "keep_old = perhaps\nswitch = carrier-pigeon\ndrain_timeout = -1\n", &cfg, &errors, NULL);
 
 	assert_null(cfg);
 	assert_non_null(strstr(report, ":2: error: 'listen' must be HOST:PORT"));
@@ -143,6 +145,7 @@ test_every_problem_reported(void **state)
 	assert_non_null(strstr(report, ":6: error: 'blue_port' must be a whole number from 1 to 65535"));
 	assert_non_null(strstr(report, ":8: error: 'keep_old' must be yes or no"));
 	assert_non_null(strstr(report, ":9: error: 'switch' must be"));
+	assert_non_null(strstr(report, ":10: error: 'drain_timeout' must be a whole number from 0 to 86400"));
 	/* Section-level problems name the section's line. */
 	assert_non_null(strstr(report, ":4: error: app 'baro' has no secret"));
 	assert_non_null(strstr(report, ":4: error: app 'baro' has no 'start' command"));
