@@ -27,9 +27,11 @@
 /* The most lines one deployment's log keeps. */
 #define LOG_MAX_LINES 100000
 /*
- * Answers in a row from the new color that confirm wants (see probe_wait):
- * after an nginx reload old workers still answer for a moment; a swapped
- * link or HAProxy's runtime API have no such moment.
+ * Answers in a row from the new color that confirm wants (see probe_wait)
+ * when the switch could not see it take effect (a switch_command; nginx
+ * without a readable nginx_pid): after a reload old workers still answer
+ * for a moment. A swapped link, HAProxy's runtime API and an nginx reload
+ * whose new workers were seen taking over have no such moment: one answer.
  */
 #define CONFIRM_STREAK_RELOAD 5
 /* How often the database is asked whether a cancel was requested. */
@@ -68,6 +70,7 @@ struct pipeline {
 	int fetched;			/* git fetched into the cache */
 	long long last_ms;		/* how long the last command ran */
 	long long command_ms;		/* this step's time inside operator commands */
+	int settled;			/* the last switch saw it take effect */
 	int uncancellable;		/* a stop that must finish (cancel waits) */
 	const char *color;		/* the color deployed to, once chosen */
 	const char *fail_step;		/* the step that failed, for bad releases */
@@ -1026,7 +1029,7 @@ step_switch(struct pipeline *p, const char *name, const char *color, const char 
 
 	step_begin(p, name);
 	opts_init(p, &o, env, p->app->switch_timeout);
-	rc = switch_to(p->app, color, &o, &p->command_ms, &said, &why);
+	rc = switch_to(p->app, color, &o, &p->command_ms, &said, &p->settled, &why);
 	spawn_env_free(env);
 	if (said != NULL)
 		note(p, "%s", said);
@@ -1049,10 +1052,10 @@ step_switch(struct pipeline *p, const char *name, const char *color, const char 
 }
 
 static int
-confirm_streak(const struct app_config *app)
+confirm_streak(const struct pipeline *p)
 {
-	return app->switch_kind == SWITCH_NGINX || app->switch_kind == SWITCH_COMMAND ?
-	    CONFIRM_STREAK_RELOAD : 1;
+	/* A switch that saw it took effect leaves no old worker to answer. */
+	return p->settled ? 1 : CONFIRM_STREAK_RELOAD;
 }
 
 /*
@@ -1071,14 +1074,14 @@ step_confirm(struct pipeline *p, const char *color)
 	step_begin(p, "confirm");
 	note(p, "GET %s through the proxy until 2xx from %s (at most %d s)", p->app->confirm,
 	    color, p->app->confirm_timeout);
-	if (probe_wait(p->app->confirm, NULL, p->app->confirm_timeout, confirm_streak(p->app), color,
+	if (probe_wait(p->app->confirm, NULL, p->app->confirm_timeout, confirm_streak(p), color,
 	    NULL, NULL, &res) != 0)
 		return step_fail(p, "confirm through the proxy failed after %d s: last answer %s",
 		    p->app->confirm_timeout, probe_describe(&res, desc, sizeof desc));
-	if (confirm_streak(p->app) > 1)
+	if (confirm_streak(p) > 1)
 		detail = xasprintf("the proxy answers from %s after %lld ms, %d times in a row"
 		    " (the first answer from it came after %lld ms; HTTP %ld)", color,
-		    clock_mono_ms() - t0, confirm_streak(p->app), res.first_ms, res.status);
+		    clock_mono_ms() - t0, confirm_streak(p), res.first_ms, res.status);
 	else
 		detail = xasprintf("the proxy answers from %s after %lld ms (HTTP %ld)", color,
 		    clock_mono_ms() - t0, res.status);
@@ -1112,7 +1115,7 @@ settle(struct pipeline *p, const char *color)
 
 	if (p->app->confirm == NULL)
 		return;
-	if (probe_wait(p->app->confirm, NULL, p->app->confirm_timeout, confirm_streak(p->app), color,
+	if (probe_wait(p->app->confirm, NULL, p->app->confirm_timeout, confirm_streak(p), color,
 	    NULL, NULL, &res) == 0)
 		note(p, "the proxy answers from %s again", color);
 	else

@@ -195,7 +195,7 @@ nginx_undo(const struct app_config *app, const char *old, const struct spawn_opt
 
 static int
 switch_nginx(const struct app_config *app, const char *color, const struct spawn_opts *base,
-    long long *command_ms, char **said, char **cause)
+    long long *command_ms, char **said, int *settled, char **cause)
 {
 	char *old = read_file(app->nginx_upstream);
 	char *text = nginx_text(app, color);
@@ -228,6 +228,7 @@ switch_nginx(const struct app_config *app, const char *color, const struct spawn
 		goto out;
 	}
 	*said = xasprintf("nginx's new workers took over %lld ms after the reload", took);
+	*settled = 1;
 	rc = 0;
 out:
 	free(blind);
@@ -464,12 +465,13 @@ switch_connections(const struct app_config *app, const char *color, char **cause
 
 int
 switch_to(const struct app_config *app, const char *color, const struct spawn_opts *base,
-    long long *command_ms, char **said, char **cause)
+    long long *command_ms, char **said, int *settled, char **cause)
 {
 	*said = NULL;
+	*settled = app->switch_kind == SWITCH_SOCKET || app->switch_kind == SWITCH_HAPROXY;
 	switch (app->switch_kind) {
 	case SWITCH_NGINX:
-		return switch_nginx(app, color, base, command_ms, said, cause);
+		return switch_nginx(app, color, base, command_ms, said, settled, cause);
 	case SWITCH_SOCKET:
 		return switch_socket_link(app, color, cause);
 	case SWITCH_HAPROXY:

@@ -18,12 +18,15 @@
  * is added to *command_ms. With nginx it returns once the reload has
  * taken effect (new workers serve, old ones accept no more; see
  * nginxpid.h), within switch_timeout. *said gets a line for the log (a new
- * string the caller frees, or NULL). On failure the proxy is left as it
- * was before, and *cause (a new string the caller frees) says what
- * failed. Returns 0 or -1.
+ * string the caller frees, or NULL); *settled is 1 when every new
+ * connection now reaches color (socket, haproxy, an nginx reload seen to
+ * take effect), 0 when the proxy may still send some to the old one for a
+ * moment. On failure the proxy is left as it was before, and *cause (a new
+ * string the caller frees) says what failed. Returns 0 or -1.
  */
 int switch_to(const struct app_config *app, const char *color,
-    const struct spawn_opts *base, long long *command_ms, char **said, char **cause);
+    const struct spawn_opts *base, long long *command_ms, char **said, int *settled,
+    char **cause);
 
 /*
  * Once the switch to live is confirmed (or undone), puts the other color

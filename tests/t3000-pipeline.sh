@@ -26,9 +26,10 @@ test_expect_success 'a push is deployed to the idle color and goes live' '
 	test_grep "building $COMMIT" log &&
 	test_grep "started green on $GREEN_PORT for $COMMIT" log &&
 	test_grep "green is healthy after" log &&
-	# Behind nginx the confirm needs a streak, and says when it began.
+	# The switch saw nginx'"'"'s new workers take over: one answer confirms.
+	test_grep "nginx.s new workers took over [0-9]* ms after the reload" log &&
 	db "SELECT detail FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'confirm'"'"'" >confirm &&
-	test_grep "the proxy answers from green after [0-9]* ms, 5 times in a row (the first answer from it came after [0-9]* ms; HTTP 200)" confirm
+	test_grep "the proxy answers from green after [0-9]* ms (HTTP 200)" confirm
 '
 
 test_expect_success 'each step records its time inside the operator'"'"'s commands' '
