@@ -117,11 +117,10 @@ nginxpid_wait(const struct nginxpid *g, int timeout_ms, long long *took_ms, char
 {
 	int64_t t0 = clock_mono_ms();
 	pid_t kids[NGINXPID_MAX];
-	int fresh = 0, stale = 0;
+	int fresh = 0, stale = 0, n;
 
 	for (;;) {
-		int n = children(g->master, kids, NGINXPID_MAX);
-
+		n = children(g->master, kids, NGINXPID_MAX);
 		fresh = stale = 0;
 		for (int i = 0; i < n; i++) {
 			if (!serving(kids[i]))
@@ -138,11 +137,14 @@ nginxpid_wait(const struct nginxpid *g, int timeout_ms, long long *took_ms, char
 			break;
 		usleep(5000);
 	}
-	if (fresh == 0)
-		*cause = xasprintf("nginx (pid %ld) started no new worker within %d ms of the reload:"
-		    " it did not take the new config (see its error log)", (long)g->master, timeout_ms);
+	if (n < 0)
+		*cause = xasprintf("nginx's master (pid %ld) went away %lld ms after the reload: it"
+		    " did not reload in place (see its error log)", (long)g->master, *took_ms);
+	else if (fresh == 0)
+		*cause = xasprintf("nginx (pid %ld) started no new worker within %lld ms of the reload:"
+		    " it did not take the new config (see its error log)", (long)g->master, *took_ms);
 	else
-		*cause = xasprintf("%d old nginx worker%s still accepted connections %d ms after the"
-		    " reload", stale, stale == 1 ? "" : "s", timeout_ms);
+		*cause = xasprintf("%d old nginx worker%s still accepted connections %lld ms after the"
+		    " reload", stale, stale == 1 ? "" : "s", *took_ms);
 	return -1;
 }

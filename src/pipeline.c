@@ -34,6 +34,13 @@
  * whose new workers were seen taking over have no such moment: one answer.
  */
 #define CONFIRM_STREAK_RELOAD 5
+/*
+ * How long a color that traffic left keeps running before its drain when
+ * nobody can tell that the proxy stopped sending it new requests (a
+ * switch_command, nginx without nginx_pid) or its connections cannot be
+ * counted.
+ */
+#define UNSEEN_GRACE_MS 1000
 /* How often the database is asked whether a cancel was requested. */
 #define CANCEL_POLL_MS 200
 
@@ -890,6 +897,13 @@ drain_color(struct pipeline *p, const char *color, int64_t since_ms, drain_stop_
 		log_error("deployment %lld: cannot store the drain of %s", (long long)p->id, color);
 	if (r.end == DRAIN_BLIND || (r.end == DRAIN_TIMED_OUT && r.timeout > 0))
 		log_warn("%s #%lld: %s", p->app->name, (long long)p->id, line);
+	if (r.end == DRAIN_BLIND && r.timeout > 0) {
+		/* Blind: what a fixed wait can do, bounded by drain_timeout. */
+		int ms = r.timeout * 1000 < UNSEEN_GRACE_MS ? r.timeout * 1000 : UNSEEN_GRACE_MS;
+
+		note(p, "waiting %d ms instead", ms);
+		usleep((useconds_t)ms * 1000);
+	}
 	return r.end;
 }
 
@@ -1137,6 +1151,12 @@ step_retire(struct pipeline *p, const char *old, const char *color)
 	if (p->app->keep_old || old == NULL || p->app->stop == NULL)
 		return;
 	step_begin(p, "retire");
+	if (!p->settled) {
+		/* The proxy may still send a new request to old for a moment. */
+		note(p, "the switch could not see the proxy take it: waiting %d ms for requests"
+		    " on their way to %s", UNSEEN_GRACE_MS, old);
+		usleep(UNSEEN_GRACE_MS * 1000);
+	}
 	if (drain_color(p, old, since, retire_interrupted) == DRAIN_STOPPED) {
 		if (*p->stopping)
 			note(p, "shutting down: %s keeps running", old);
@@ -1339,19 +1359,20 @@ out:
 }
 
 /*
- * A drain handed on to this deployment that it did not finish (it failed
- * or was cancelled before its start step): unless a newer one is queued
- * to take it on, finish the retire here.
+ * A drain handed on that no start step finished (the deployment it went
+ * to failed or was cancelled before its start, or was cancelled while
+ * queued): unless a newer deployment is queued to take it on, finish the
+ * retire here, as a step of p. own: p may be the deployment that began it.
  */
 static void
-finish_handover(struct pipeline *p)
+finish_handover(struct pipeline *p, int own)
 {
 	struct drain_handover *h = p->handover;
 	int64_t queued = 0, running = 0;
 	struct store_app a;
 	const char *live, *color = h->color;
 
-	if (color == NULL || h->from == p->id || *p->stopping)
+	if (color == NULL || (h->from == p->id && !own) || *p->stopping)
 		return;
 	if (store_app_queue(p->st, p->app->name, &queued, &running) == 0 && queued > 0)
 		return;
@@ -1361,13 +1382,51 @@ finish_handover(struct pipeline *p)
 	if (live == NULL || strcmp(live, color) == 0)
 		return;
 	step_begin(p, "retire");
-	note(p, "%s, retired by #%lld, is still running", color, (long long)h->from);
+	if (h->from == p->id)
+		note(p, "the deployment queued after this one did not run: stopping %s once it has"
+		    " drained", color);
+	else
+		note(p, "%s, retired by #%lld, is still running", color, (long long)h->from);
 	if (drain_color(p, color, h->since_ms, retire_interrupted) == DRAIN_STOPPED) {
 		if (!*p->stopping)
 			h->color = color;	/* the next deployment takes it on */
 	} else
 		stop_color(p, color, live);
 	step_end(p, "succeeded", NULL);
+}
+
+/* A pipeline for deployment id of app, with nothing chosen yet. */
+static void
+pipeline_init(struct pipeline *p, const struct config *cfg, const struct app_config *app,
+    struct store *st, int64_t id, const volatile int *stopping, struct drain_handover *handover)
+{
+	memset(p, 0, sizeof *p);
+	p->cfg = cfg;
+	p->app = app;
+	p->st = st;
+	p->id = id;
+	p->kind = "deploy";
+	p->stopping = stopping;
+	p->handover = handover;
+	p->step = -1;
+	p->last_flush = clock_mono_ms();
+	p->repo_shown = redact_url(app->repo);
+	url_secrets(app->repo, p->repo_secret);
+	p->objects = local_objects(app->repo);
+}
+
+/* Frees what p owns (p itself is the caller's). */
+static void
+pipeline_release(struct pipeline *p)
+{
+	free(p->error);
+	free(p->repo_shown);
+	free(p->repo_secret[0]);
+	free(p->repo_secret[1]);
+	free(p->commit);
+	free(p->ref);
+	free(p->release);
+	free(p->objects);
 }
 
 void
@@ -1379,24 +1438,13 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 	const char *status;
 	long long t0 = clock_mono_ms();
 
-	memset(&p, 0, sizeof p);
-	p.cfg = cfg;
-	p.app = app;
-	p.st = st;
-	p.id = d->id;
+	pipeline_init(&p, cfg, app, st, d->id, stopping, handover);
 	p.kind = d->kind;
-	p.stopping = stopping;
-	p.handover = handover;
 	p.commit = xstrdup(d->commit);
 	p.ref = xstrdup(d->ref);
-	p.step = -1;
-	p.last_flush = clock_mono_ms();
-	p.repo_shown = redact_url(app->repo);
-	url_secrets(app->repo, p.repo_secret);
-	p.objects = local_objects(app->repo);
 	log_info("%s: deployment %lld (%s) started", app->name, (long long)d->id, d->kind);
 	status = strcmp(d->kind, "rollback") == 0 ? rollback(&p) : deploy(&p);
-	finish_handover(&p);
+	finish_handover(&p, 0);
 	note(&p, "deployment %s after %lld ms", status, clock_mono_ms() - t0);
 	log_flush(&p);
 	store_finish(st, d->id, status, p.color, p.error);
@@ -1404,14 +1452,23 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 	    clock_mono_ms() - t0, p.error != NULL ? ": " : "", p.error != NULL ? p.error : "");
 	if (p.stop == STOP_NONE || p.stop == STOP_FAILED)
 		tidy(&p);	/* not while cancelling or shutting down */
-	free(p.error);
-	free(p.repo_shown);
-	free(p.repo_secret[0]);
-	free(p.repo_secret[1]);
-	free(p.commit);
-	free(p.ref);
-	free(p.release);
-	free(p.objects);
+	pipeline_release(&p);
+}
+
+void
+pipeline_finish_retire(const struct config *cfg, const struct app_config *app,
+    struct store *st, const volatile int *stopping, struct drain_handover *handover)
+{
+	struct pipeline p;
+
+	if (handover->color == NULL)
+		return;
+	log_info("%s: finishing the retire of %s begun by deployment %lld", app->name,
+	    handover->color, (long long)handover->from);
+	pipeline_init(&p, cfg, app, st, handover->from, stopping, handover);
+	finish_handover(&p, 1);
+	log_flush(&p);
+	pipeline_release(&p);
 }
 
 void

@@ -24,6 +24,15 @@ void pipeline_run(const struct config *cfg, const struct app_config *app,
     struct drain_handover *handover);
 
 /*
+ * When the deployment a drain was handed to never ran (it was cancelled
+ * while queued) and nothing else is queued: finishes the retire of
+ * handover->color, drain and stop, as a step of the deployment that began
+ * it. Does nothing when no drain is handed on. All arguments are borrowed.
+ */
+void pipeline_finish_retire(const struct config *cfg, const struct app_config *app,
+    struct store *st, const volatile int *stopping, struct drain_handover *handover);
+
+/*
  * At start: makes the database's active color agree with what the proxy
  * really serves (the proxy wins), logging what it changed.
  */

@@ -31,10 +31,11 @@ typedef void (*each_fn)(const struct nlmsghdr *h, void *ctx, int *count);
 /*
  * Sends one dump request (req, a sock_diag request of len bytes) and calls
  * each for every answer until the kernel says it is done. Returns the
- * count each added up, or -1 with *cause.
+ * count each added up, or -1 with *cause; *intr is set when the kernel
+ * says sockets changed during the dump (it may have missed some).
  */
 static int
-dump(const void *req, size_t len, each_fn each, void *ctx, char **cause)
+dump_once(const void *req, size_t len, each_fn each, void *ctx, int *intr, char **cause)
 {
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
 	struct {
@@ -77,6 +78,8 @@ dump(const void *req, size_t len, each_fn each, void *ctx, char **cause)
 			break;
 		}
 		for (h = (const struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				*intr = 1;
 			if (h->nlmsg_type == NLMSG_DONE) {
 				done = 1;
 				break;
@@ -84,7 +87,10 @@ dump(const void *req, size_t len, each_fn each, void *ctx, char **cause)
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(h);
 
-				*cause = xasprintf("sock_diag refused the dump: %s", strerror(-e->error));
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e))
+					*cause = xstrdup("sock_diag sent a short error");
+				else
+					*cause = xasprintf("sock_diag refused the dump: %s", strerror(-e->error));
 				count = -1;
 				done = 1;
 				break;
@@ -95,6 +101,21 @@ dump(const void *req, size_t len, each_fn each, void *ctx, char **cause)
 	free(buf);
 	close(fd);
 	return count;
+}
+
+/* dump_once, again while the kernel says the dump was interrupted (at most 3 tries). */
+static int
+dump(const void *req, size_t len, each_fn each, void *ctx, char **cause)
+{
+	int n = -1, intr = 1;
+
+	for (int i = 0; i < 3 && intr; i++) {
+		intr = 0;
+		n = dump_once(req, len, each, ctx, &intr, cause);
+		if (n < 0)
+			return -1;
+	}
+	return n;
 }
 
 /* inet_diag: a socket whose local port is *(int *)ctx. */
@@ -150,8 +171,11 @@ each_unix(const struct nlmsghdr *h, void *ctx, int *count)
 
 		if (a->rta_type != UNIX_DIAG_VFS || RTA_PAYLOAD(a) < sizeof *v)
 			continue;
-		/* The kernel gives its own dev_t: major in the top 12 bits. */
-		if (v->udiag_vfs_ino == st->st_ino &&
+		/*
+		 * The kernel gives the inode cut to 32 bits and its own dev_t
+		 * (major in the top 12 bits).
+		 */
+		if (v->udiag_vfs_ino == (uint32_t)st->st_ino &&
 		    makedev(v->udiag_vfs_dev >> 20, v->udiag_vfs_dev & 0xfffff) == st->st_dev)
 			(*count)++;
 	}

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -193,6 +194,12 @@ nginx_undo(const struct app_config *app, const char *old, const struct spawn_opt
 	free(again);
 }
 
+/*
+ * One nginx switch at a time in this process: apps behind one nginx share
+ * its master, and a reload seen taking effect must be our own reload.
+ */
+static pthread_mutex_t nginx_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int
 switch_nginx(const struct app_config *app, const char *color, const struct spawn_opts *base,
     long long *command_ms, char **said, int *settled, char **cause)
@@ -204,6 +211,7 @@ switch_nginx(const struct app_config *app, const char *color, const struct spawn
 	long long took;
 	int rc = -1, watch;
 
+	pthread_mutex_lock(&nginx_lock);
 	if (switch_write_atomic(app->nginx_upstream, text, cause) != 0)
 		goto out;
 	if (switch_command("nginx_test", app->nginx_test, base, command_ms, &inner) != 0) {
@@ -231,6 +239,7 @@ switch_nginx(const struct app_config *app, const char *color, const struct spawn
 	*settled = 1;
 	rc = 0;
 out:
+	pthread_mutex_unlock(&nginx_lock);
 	free(blind);
 	free(inner);
 	free(old);

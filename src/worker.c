@@ -69,6 +69,13 @@ worker_main(void *arg)
 		}
 		if (rc < 0)
 			log_error("%s: cannot read the queue", w->app->name);
+		if (rc == 0 && w->handover.color != NULL) {
+			/* The deployment a retire handed its drain to was cancelled. */
+			pipeline_finish_retire(w->all->cfg, w->app, w->all->st, &w->all->stopping,
+			    &w->handover);
+			if (w->handover.color == NULL)
+				continue;
+		}
 		worker_wait(w);
 	}
 	return NULL;

@@ -83,6 +83,17 @@ deployment_log () {
 	db "SELECT line FROM logs WHERE deployment = $1 ORDER BY id"
 }
 
+# push_during_retire V1 FILE TEXT: a 6 s request on the live color (old,
+# its app pid), a push of V1 (deployment one) and, once one is in its
+# retire step, a push writing TEXT to FILE (deployment two).
+push_during_retire () {
+	old=$(active_color) && pid=$(live_pid) &&
+	slow_request 6000 slow &&
+	commit_push README "$1" "$1" && one=$DEPLOYMENT &&
+	wait_step $one retire &&
+	commit_push "$2" "$3" "push during the retire" && two=$DEPLOYMENT
+}
+
 # The color that serves now, and the pid of its app.
 live_pid () {
 	cat "run/app-$(active_color).pid"
@@ -113,12 +124,12 @@ test_expect_success 'keep_old = no: a 3 s request on the old color ends 200, the
 	test "$(db "SELECT waited_ms >= 500 FROM drains WHERE deployment = $DEPLOYMENT AND step = '"'retire'"'")" = 1
 '
 
-test_expect_success 'keep_old = yes: back-to-back deployments do not stop a color under a 5 s request' '
+test_expect_success 'keep_old = yes: back-to-back deployments do not stop a color under a 6 s request' '
 	set_conf keep_old yes &&
 	commit_push README v3 "v3" && wait_status $DEPLOYMENT succeeded &&
 	first=$(active_color) && pid=$(live_pid) &&
 	# Long enough to outlast the first deployment and reach the second one.
-	slow_request 5000 slow &&
+	slow_request 6000 slow &&
 	commit_push README v4 "v4" && one=$DEPLOYMENT &&
 	# Running, so that v5 queues behind it instead of superseding it.
 	wait_status $one running succeeded &&
@@ -140,9 +151,10 @@ test_expect_success 'an open WebSocket on the old color works until the client c
 	ws_client 4 ws &&
 	commit_push README v6 "v6" &&
 	# The deployment waits in its retire step while the WebSocket talks.
-	sleep 1 &&
+	wait_step $DEPLOYMENT retire &&
+	sleep 0.3 &&
 	test "$(db "SELECT status FROM deployments WHERE id = $DEPLOYMENT")" = running &&
-	is_alive $pid &&
+	is_alive $pid && ! test -f ws.rc &&
 	wait_file ws.rc &&
 	cat ws.out &&
 	test "$(cat ws.rc)" = 0 &&
@@ -156,11 +168,7 @@ test_expect_success 'an open WebSocket on the old color works until the client c
 '
 
 test_expect_success 'keep_old = no: a deployment queued during a drain builds meanwhile; only its start waits' '
-	old=$(active_color) && pid=$(live_pid) &&
-	slow_request 4500 slow &&
-	commit_push README v8 "v8" && one=$DEPLOYMENT &&
-	wait_step $one retire &&
-	commit_push README v9 "v9" && two=$DEPLOYMENT &&
+	push_during_retire v8 README v9 &&
 	wait_status $one succeeded &&
 	# The first ended while the old color still serves the request.
 	is_alive $pid && ! test -f slow.code &&
@@ -179,11 +187,7 @@ test_expect_success 'keep_old = no: a deployment queued during a drain builds me
 '
 
 test_expect_success 'a deployment handed a drain that fails before its start still retires the old color' '
-	old=$(active_color) && pid=$(live_pid) &&
-	slow_request 4500 slow &&
-	commit_push README v10 "v10" && one=$DEPLOYMENT &&
-	wait_step $one retire &&
-	commit_push build.sh "exit 1" "a broken build" && two=$DEPLOYMENT &&
+	push_during_retire v10 build.sh "exit 1" &&
 	wait_status $two failed &&
 	wait_file slow.code &&
 	test "$(cat slow.code)" = 200 &&
@@ -193,6 +197,22 @@ test_expect_success 'a deployment handed a drain that fails before its start sti
 	test_grep "$old drained: 1 open connection closed after" log2 &&
 	commit_push build.sh "echo fixed" "a fixed build" &&
 	wait_status $DEPLOYMENT succeeded
+'
+
+test_expect_success 'a handed-on drain whose deployment is cancelled while queued still ends in a stop' '
+	push_during_retire v11 README v12 &&
+	api POST /api/deployments/$two/cancel &&
+	wait_status $two cancelled &&
+	wait_status $one succeeded &&
+	wait_file slow.code &&
+	test "$(cat slow.code)" = 200 &&
+	grep "color $old" slow.out &&
+	# Cancelled while queued or at once after its claim: either way the
+	# old color is stopped once the request ended, and not before.
+	i=0 && while is_alive $pid && test $i -lt 50; do sleep 0.1; i=$((i + 1)); done &&
+	! is_alive $pid &&
+	db "SELECT line FROM logs WHERE deployment IN ($one, $two) ORDER BY id" >log &&
+	test_grep "$old drained: 1 open connection closed after" log
 '
 
 test_expect_success 'with drain_timeout = 1 a stuck connection is cut after about 1 s, and the log says so' '
