@@ -62,5 +62,15 @@ case ${distcheck:-} in
 pass) passed=$((passed + 1)) ;;
 fail) failed=$((failed + 1)) ;;
 esac
+# Under CI the pipeline, switch and browser series must run: one that
+# skipped (no nginx, HAProxy, node or Chromium) fails the run.
+if [ -n "${CI:-}" ]; then
+	for trs in "$top"/_build/*/tests/t3*.trs "$top"/_build/*/tests/t4001*.trs; do
+		[ -f "$trs" ] && grep -q '^:test-result: SKIP' "$trs" || continue
+		echo "FAIL: ${trs#"$top"/_build/} skipped under CI; contrib/deps.sh and the npm packages must install what it needs"
+		failed=$((failed + 1))
+		status=1
+	done
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$status" = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -145,12 +145,75 @@ spawn_kill(pid_t pid, int *reaped, int *wstatus)
 		*reaped = 1;
 }
 
+/*
+ * Starts o->argv with stdin from /dev/null, stdout and stderr into the
+ * pipes' write ends, in a process group of its own with default signal
+ * dispositions and an empty mask, in o->cwd. Every posix_spawn call is
+ * checked. Returns 0 with *pid, or an errno value.
+ */
+static int
+spawn_start(const struct spawn_opts *o, int out, int err, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa_, *fa = &fa_;
+	posix_spawnattr_t attr_, *attr = &attr_;
+	const char *const *argv = o->argv;
+	const char **wrapped = NULL;
+	sigset_t all, none;
+	int rc;
+
+	if ((rc = posix_spawn_file_actions_init(fa)) != 0)
+		return rc;
+	if ((rc = posix_spawnattr_init(attr)) != 0) {
+		posix_spawn_file_actions_destroy(fa);
+		return rc;
+	}
+	sigfillset(&all);
+	sigemptyset(&none);
+	if ((rc = posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
+	    (rc = posix_spawn_file_actions_adddup2(fa, out, 1)) != 0 ||
+	    (rc = posix_spawn_file_actions_adddup2(fa, err, 2)) != 0)
+		goto out;
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+	/* No descriptor of the daemon's (database, sockets) leaks into a command. */
+	if ((rc = posix_spawn_file_actions_addclosefrom_np(fa, 3)) != 0)
+		goto out;
+#endif	/* else: every descriptor turnout opens is close-on-exec */
+	if (o->cwd != NULL) {
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCHDIR_NP
+		if ((rc = posix_spawn_file_actions_addchdir_np(fa, o->cwd)) != 0)
+			goto out;
+#else
+		/* The directory is an argument of the shell, never its text. */
+		size_t n = 0;
+
+		while (argv[n] != NULL)
+			n++;
+		wrapped = xcalloc(n + 5, sizeof *wrapped);
+		wrapped[0] = "/bin/sh";
+		wrapped[1] = "-c";
+		wrapped[2] = "cd -- \"$0\" && exec \"$@\"";
+		wrapped[3] = o->cwd;
+		memcpy(wrapped + 4, argv, n * sizeof *argv);
+		argv = wrapped;
+#endif
+	}
+	if ((rc = posix_spawnattr_setsigdefault(attr, &all)) != 0 ||
+	    (rc = posix_spawnattr_setsigmask(attr, &none)) != 0 ||
+	    (rc = posix_spawnattr_setpgroup(attr, 0)) != 0 ||
+	    (rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+	    POSIX_SPAWN_SETSIGMASK)) != 0)
+		goto out;
+	rc = posix_spawnp(pid, argv[0], fa, attr, (char *const *)argv, (char *const *)o->envp);
+out:
+	free(wrapped);
+	posix_spawn_file_actions_destroy(fa);
+	posix_spawnattr_destroy(attr);
+	return rc;
+}
+
 void
 spawn_run(const struct spawn_opts *o, struct spawn_result *res, char **cause)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t all, none;
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	struct spawn_pipe pipes[2];
 	long long deadline, drain_until = 0;
@@ -164,26 +227,7 @@ spawn_run(const struct spawn_opts *o, struct spawn_result *res, char **cause)
 		res->outcome = SPAWN_ERROR;
 		goto out_close;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-	/* No descriptor of the daemon's (database, sockets) leaks into a command. */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	if (o->cwd != NULL)
-		posix_spawn_file_actions_addchdir_np(&fa, o->cwd);
-	posix_spawnattr_init(&attr);
-	sigfillset(&all);
-	sigemptyset(&none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-	    POSIX_SPAWN_SETSIGMASK);
-	rc = posix_spawnp(&pid, o->argv[0], &fa, &attr, (char *const *)o->argv,
-	    (char *const *)o->envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	rc = spawn_start(o, out[1], err[1], &pid);
 	if (rc != 0) {
 		*cause = xasprintf("cannot run '%s': %s", o->argv[0], strerror(rc));
 		res->outcome = SPAWN_ERROR;
