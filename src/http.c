@@ -393,7 +393,6 @@ http_start(const struct config *cfg, struct store *st, api_queued_fn queued, voi
 	h->api.st = st;
 	h->api.queued = queued;
 	h->api.queued_ctx = ctx;
-	h->api.sessions = session_new();
 	h->budget = cfg->server.max_body * 4 > HTTP_BODY_BUDGET_MIN ?
 	    cfg->server.max_body * 4 : HTTP_BODY_BUDGET_MIN;
 	fd = http_bind(cfg->server.listen_host, cfg->server.listen_port, cause);
@@ -401,6 +400,7 @@ http_start(const struct config *cfg, struct store *st, api_queued_fn queued, voi
 		free(h);
 		return NULL;
 	}
+	h->api.sessions = session_new();	/* after the bind: nothing to free before */
 	h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
 	    0, NULL, NULL, http_access, h,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
@@ -413,6 +413,7 @@ http_start(const struct config *cfg, struct store *st, api_queued_fn queued, voi
 	if (h->daemon == NULL) {
 		*cause = xasprintf("cannot start the HTTP server on %s", cfg->server.listen);
 		close(fd);
+		session_free(h->api.sessions);
 		free(h);
 		return NULL;
 	}

@@ -34,15 +34,6 @@ reply_text(struct MHD_Connection *c, unsigned int status, const char *type, char
 }
 
 enum MHD_Result
-reply_not_allowed(struct MHD_Connection *c, const char *allow)
-{
-	char *text = xasprintf("{\"error\":\"method not allowed: use %s\"}\n", allow);
-
-	return reply_queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json", text,
-	    strlen(text), MHD_HTTP_HEADER_ALLOW, allow);
-}
-
-enum MHD_Result
 reply_json_header(struct MHD_Connection *c, unsigned int status, json_t *obj,
     const char *header, const char *value)
 {
@@ -56,6 +47,16 @@ reply_json_header(struct MHD_Connection *c, unsigned int status, json_t *obj,
 	text = xrealloc(text, len + 2);
 	text[len++] = '\n';
 	return reply_queue(c, status, "application/json", text, len, header, value);
+}
+
+enum MHD_Result
+reply_not_allowed(struct MHD_Connection *c, const char *allow)
+{
+	char *message = xasprintf("method not allowed: use %s", allow);
+	json_t *obj = json_pack("{ss}", "error", message);
+
+	free(message);
+	return reply_json_header(c, MHD_HTTP_METHOD_NOT_ALLOWED, obj, MHD_HTTP_HEADER_ALLOW, allow);
 }
 
 enum MHD_Result

@@ -17,12 +17,15 @@ write_sub () {
 }
 
 # in_sub_env CMD...: run CMD with our settings cleared and trash
-# directories going into ours.
+# directories going into ours. The scripts here break &&-chains on purpose
+# (a syntax error, a background process): the chain lint is off in them
+# unless SUB_CHAIN_LINT=1.
 in_sub_env () {
 	(
 		unset TEST_VERBOSE TEST_KEEP TEST_IMMEDIATE TEST_TRACE skip_all
 		TEST_OUTPUT_DIRECTORY=$TRASH_DIRECTORY
-		export TEST_OUTPUT_DIRECTORY
+		TEST_CHAIN_LINT=${SUB_CHAIN_LINT:-0}
+		export TEST_OUTPUT_DIRECTORY TEST_CHAIN_LINT
 		"$@"
 	)
 }
@@ -200,6 +203,24 @@ test_expect_success 'a syntax error or return 1 fails only that test' - <<\EOT
 	test_grep -x "ok 3 - still running" syntax.out &&
 	test_grep -x "1\.\.3" syntax.out &&
 	check_rc syntax 1
+EOT
+
+test_expect_success 'a broken &&-chain is a bug in the test script, and runs nothing' - <<\EOT
+	write_sub chain <<-\EOF &&
+	test_expect_success "whole" "true && true"
+	test_expect_success "broken" "
+		true
+		echo ran >../chain.ran
+	"
+	test_done
+	EOF
+	SUB_CHAIN_LINT=1 run_sub chain &&
+	test_grep -x "ok 1 - whole" chain.out &&
+	test_grep "Bail out! BUG in test script: broken &&-chain in .broken." chain.out &&
+	check_rc chain 1 &&
+	# The lint ran the part after the break; the test itself never ran.
+	test_path_is_file chain.ran &&
+	! grep "ok 2" chain.out
 EOT
 
 test_expect_success 'test_expect_failure reports a known breakage as TODO' - <<\EOT

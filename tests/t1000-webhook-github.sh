@@ -146,7 +146,8 @@ test_expect_success 'GET on a hook is 405 with Allow: POST' '
 	curl -sS -D headers -o out -w "%{http_code}" "$TURNOUT_URL/hooks/demo" >status &&
 	test "$(cat status)" = 405 &&
 	test_grep -i "^allow: POST" headers &&
-	test_grep "\"error\"" out
+	test_grep -i "^content-type: application/json" headers &&
+	test "$(cat out)" = "{\"error\":\"method not allowed: use POST\"}"
 '
 
 test_expect_success 'an unparsable body is 400 with the reason, nothing stored' '

@@ -49,7 +49,7 @@ test_expect_success 'turnout rollback APP --wait (CLI) goes back again and exits
 '
 
 test_expect_success 'rollback when the other color is not running redeploys its release' '
-	./app.sh stop 2>/dev/null; TURNOUT_COLOR=green ./app.sh stop &&
+	TURNOUT_COLOR=green ./app.sh stop &&
 	api POST /api/apps/demo/rollback &&
 	id=$(queued_id) &&
 	wait_status $id succeeded &&

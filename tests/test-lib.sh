@@ -475,6 +475,13 @@ _tl_run_test () {
 		return 0
 	fi
 
+	# As git's --chain-lint: with every command joined by &&, a false
+	# start runs nothing and the status is 117; a missing && lets the rest
+	# run, and its assertions would be thrown away.
+	if test "${TEST_CHAIN_LINT:-1}" != 0; then
+		_tl_eval "(exit 117) && $_tl_code"
+		test $? = 117 || BUG "broken &&-chain in '$_tl_desc'"
+	fi
 	printf '=== %s %s: %s\n' "$1" "$_tl_count" "$_tl_desc" >>"$_tl_log"
 	_tl_log_off=$(wc -c <"$_tl_log")
 	_tl_log_off=$(($_tl_log_off))
