@@ -54,6 +54,14 @@ out:
 }
 
 const char *
+drain_end_name(enum drain_end end)
+{
+	static const char *const names[] = { "empty", "timed_out", "stopped", "blind" };
+
+	return (unsigned)end < sizeof names / sizeof names[0] ? names[end] : "blind";
+}
+
+const char *
 drain_describe(const struct drain_result *r, const char *color, char *buf, size_t size)
 {
 	const char *s = r->at_start == 1 ? "" : "s";

@@ -55,6 +55,9 @@ typedef int (*drain_stop_fn)(void *ctx);
 enum drain_end drain_wait(const struct app_config *app, const char *color, int64_t since_ms,
     drain_stop_fn stop, void *ctx, struct drain_result *r);
 
+/* "empty", "timed_out", "stopped" or "blind": end as stored (drains.result). */
+const char *drain_end_name(enum drain_end end);
+
 /*
  * Writes one line for the deployment's log into buf: how many connections
  * were open when the drain began, how long it took, whether it ran out.

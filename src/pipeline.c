@@ -885,7 +885,6 @@ step_build(struct pipeline *p, const char *color, const char *old)
 static enum drain_end
 drain_color(struct pipeline *p, const char *color, int64_t since_ms, drain_stop_fn stop)
 {
-	static const char *const results[] = { "empty", "timed_out", "stopped", "blind" };
 	struct drain_result r;
 	char line[320];
 
@@ -893,7 +892,7 @@ drain_color(struct pipeline *p, const char *color, int64_t since_ms, drain_stop_
 	drain_describe(&r, color, line, sizeof line);
 	note(p, "%s", line);
 	if (store_drain(p->st, p->id, p->app->name, color, p->step_name != NULL ? p->step_name : "?",
-	    results[r.end], r.at_start, r.left, r.ms, r.timeout) != 0)
+	    drain_end_name(r.end), r.at_start, r.left, r.ms, r.timeout) != 0)
 		log_error("deployment %lld: cannot store the drain of %s", (long long)p->id, color);
 	if (r.end == DRAIN_BLIND || (r.end == DRAIN_TIMED_OUT && r.timeout > 0))
 		log_warn("%s #%lld: %s", p->app->name, (long long)p->id, line);
@@ -1138,6 +1137,30 @@ settle(struct pipeline *p, const char *color)
 }
 
 /*
+ * Drains color (since since_ms) and stops it; when a newer deployment is
+ * queued meanwhile, hands the drain on instead (begun by deployment from),
+ * and on a shutdown leaves color running. other is the color that serves.
+ */
+static void
+retire_color(struct pipeline *p, const char *color, int64_t since_ms, int64_t from,
+    const char *other)
+{
+	if (drain_color(p, color, since_ms, retire_interrupted) != DRAIN_STOPPED) {
+		stop_color(p, color, other);
+		return;
+	}
+	if (*p->stopping) {
+		note(p, "shutting down: %s keeps running", color);
+		return;
+	}
+	p->handover->color = color;
+	p->handover->since_ms = since_ms;
+	p->handover->from = from;
+	note(p, "a newer deployment is queued: it starts now, and stops %s once it has drained",
+	    color);
+}
+
+/*
  * retire: with keep_old = no, stop the old color once the proxy moved and
  * its connections have ended. A newer deployment queued meanwhile need not
  * wait for that: the drain is handed on, and that deployment's start step
@@ -1157,20 +1180,7 @@ step_retire(struct pipeline *p, const char *old, const char *color)
 		    " on their way to %s", UNSEEN_GRACE_MS, old);
 		usleep(UNSEEN_GRACE_MS * 1000);
 	}
-	if (drain_color(p, old, since, retire_interrupted) == DRAIN_STOPPED) {
-		if (*p->stopping)
-			note(p, "shutting down: %s keeps running", old);
-		else {
-			p->handover->color = old;
-			p->handover->since_ms = since;
-			p->handover->from = p->id;
-			note(p, "a newer deployment is queued: it starts now, and stops %s once it"
-			    " has drained", old);
-		}
-		step_end(p, "succeeded", NULL);
-		return;
-	}
-	stop_color(p, old, color);
+	retire_color(p, old, since, p->id, color);
 	step_end(p, "succeeded", NULL);
 }
 
@@ -1387,11 +1397,7 @@ finish_handover(struct pipeline *p, int own)
 		    " drained", color);
 	else
 		note(p, "%s, retired by #%lld, is still running", color, (long long)h->from);
-	if (drain_color(p, color, h->since_ms, retire_interrupted) == DRAIN_STOPPED) {
-		if (!*p->stopping)
-			h->color = color;	/* the next deployment takes it on */
-	} else
-		stop_color(p, color, live);
+	retire_color(p, color, h->since_ms, h->from, live);
 	step_end(p, "succeeded", NULL);
 }
 
