@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "switch.h"
 #include "xmalloc.h"
 #include "banned.h"
 
@@ -96,8 +97,6 @@ static const struct key app_keys[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 #undef A
-
-static const char *const switch_names[] = { "nginx", "socket", "haproxy", "command" };
 
 /* State of one load: where we are in the file, and what went wrong. */
 struct loader {
@@ -393,15 +392,17 @@ loader_set(struct loader *ld, const struct key *k, void *base, const char *value
 			loader_error(ld, ld->line, "'%s' must be a size from %ld bytes to %ld MiB (e.g. 25m)",
 			    k->name, k->min, k->max >> 20);
 		break;
-	case K_SWITCH:
-		for (size_t i = 0; i < 4; i++) {
-			if (strcmp(value, switch_names[i]) == 0) {
-				*(enum switch_kind *)field = (enum switch_kind)i;
-				return;
-			}
-		}
-		loader_error(ld, ld->line, "'switch' must be nginx, socket, haproxy or command");
+	case K_SWITCH: {
+		const struct switch_kind *kind = switch_kind_find(value);
+		char names[128];
+
+		if (kind != NULL)
+			*(const struct switch_kind **)field = kind;
+		else
+			loader_error(ld, ld->line, "'switch' must be %s",
+			    switch_kind_list(names, sizeof names));
 		break;
+	}
 	case K_LISTEN:
 		if (parse_listen(value, &ld->cfg->server) != 0) {
 			loader_error(ld, ld->line, "'listen' must be HOST:PORT, e.g. 127.0.0.1:9000");
@@ -605,10 +606,29 @@ loader_handler(void *user, const char *section, const char *name, const char *va
 	return 1;
 }
 
+struct conf_report {
+	struct loader *ld;
+	int line;
+};
+
+void
+conf_app_error(struct conf_report *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	loader_error(r->ld, r->line, "%s", text);
+	free(text);
+}
+
 /* Checks what only the whole app section can tell. */
 static void
 loader_check_app(struct loader *ld, const struct app_config *app)
 {
+	struct conf_report r = { ld, app->line };
 	int line = app->line;
 	const char *n = app->name;
 
@@ -620,42 +640,7 @@ loader_check_app(struct loader *ld, const struct app_config *app)
 		loader_error(ld, line, "app '%s' has no 'start' command", n);
 	if (app->health == NULL)
 		loader_error(ld, line, "app '%s' has no 'health' URL", n);
-	if (app->switch_kind == SWITCH_SOCKET) {
-		if (app->blue_socket == NULL || app->green_socket == NULL || app->socket_link == NULL)
-			loader_error(ld, line, "app '%s': switch = socket needs blue_socket, green_socket and socket_link", n);
-		else if (strcmp(app->blue_socket, app->green_socket) == 0)
-			loader_error(ld, line, "app '%s': blue_socket and green_socket must differ", n);
-	} else {
-		if (app->blue_port < 0 || app->green_port < 0)
-			;	/* already reported */
-		else if (app->blue_port == 0 || app->green_port == 0)
-			loader_error(ld, line, "app '%s' needs blue_port and green_port", n);
-		else if (app->blue_port == app->green_port)
-			loader_error(ld, line, "app '%s': blue_port and green_port must differ (both %d)", n, app->blue_port);
-		else if (app->blue_port == ld->cfg->server.listen_port ||
-		    app->green_port == ld->cfg->server.listen_port)
-			loader_error(ld, line, "app '%s': a color's port is turnout's own listen port", n);
-	}
-	{
-		const char *socks[] = { app->blue_socket, app->green_socket, app->socket_link,
-		    app->haproxy_socket };
-
-		/* struct sockaddr_un holds 108 bytes with the NUL. */
-		for (size_t i = 0; i < 4; i++)
-			if (socks[i] != NULL && strlen(socks[i]) > 107)
-				loader_error(ld, line, "app '%s': the socket path '%s' is longer than 107 bytes,"
-				    " which unix sockets cannot have", n, socks[i]);
-	}
-	if (app->switch_kind == SWITCH_NGINX && app->nginx_upstream == NULL)
-		loader_error(ld, line, "app '%s': switch = nginx needs 'nginx_upstream'", n);
-	if (app->switch_kind != SWITCH_NGINX && app->nginx_keepalive > 0)
-		loader_error(ld, line, "app '%s': nginx_keepalive is for switch = nginx only%s", n,
-		    app->switch_kind == SWITCH_SOCKET ? " (pooled connections to the socket link"
-		    " would stay on the old color)" : "");
-	if (app->switch_kind == SWITCH_HAPROXY && (app->haproxy_socket == NULL || app->haproxy_backend == NULL))
-		loader_error(ld, line, "app '%s': switch = haproxy needs haproxy_socket and haproxy_backend", n);
-	if (app->switch_kind == SWITCH_COMMAND && app->switch_command == NULL)
-		loader_error(ld, line, "app '%s': switch = command needs 'switch_command'", n);
+	switch_check(app, ld->cfg->server.listen_port, &r);
 }
 
 struct config *
@@ -771,10 +756,4 @@ conf_app(const struct config *cfg, const char *name)
 		if (strcmp(cfg->apps[i]->name, name) == 0)
 			return cfg->apps[i];
 	return NULL;
-}
-
-const char *
-conf_switch_name(enum switch_kind kind)
-{
-	return switch_names[kind];
 }

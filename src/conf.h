@@ -11,7 +11,7 @@
 
 #define CONF_DEFAULT_PATH "/etc/turnout/turnout.conf"
 
-enum switch_kind { SWITCH_NGINX, SWITCH_SOCKET, SWITCH_HAPROXY, SWITCH_COMMAND };
+struct switch_kind;	/* see switch-kind.h */
 
 struct app_config {
 	char *name;
@@ -36,7 +36,7 @@ struct app_config {
 	int start_timeout;
 	int stop_timeout;
 	int switch_timeout;
-	enum switch_kind switch_kind;
+	const struct switch_kind *switch_kind;	/* never NULL once loaded */
 	char *nginx_upstream;
 	char *nginx_upstream_name;	/* the upstream block's name, default APP */
 	int nginx_keepalive;		/* idle connections nginx keeps to the color, 0: none */
@@ -84,7 +84,12 @@ void conf_free(struct config *cfg);
 /* Returns the app named name (borrowed), or NULL. */
 const struct app_config *conf_app(const struct config *cfg, const char *name);
 
-/* Returns "nginx", "socket", ... for a switch kind. */
-const char *conf_switch_name(enum switch_kind kind);
+/*
+ * Where the checks of a whole app section report (see switch_check): an
+ * error at the app's [app "NAME"] header line, counted like any other.
+ */
+struct conf_report;
+void conf_app_error(struct conf_report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

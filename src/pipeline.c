@@ -257,7 +257,7 @@ env_for(struct pipeline *p, const char *color, const char *old)
 	spawn_env_set(env, "TURNOUT_DEPLOYMENT", num);
 	spawn_env_set(env, "TURNOUT_COLOR", color);
 	spawn_env_set(env, "TURNOUT_OLD_COLOR", old != NULL ? old : "");
-	if (p->app->switch_kind == SWITCH_SOCKET) {
+	if (switch_socket(p->app, color) != NULL) {
 		spawn_env_set(env, "TURNOUT_SOCKET", switch_socket(p->app, color));
 		spawn_env_set(env, "TURNOUT_OLD_SOCKET", old != NULL ? switch_socket(p->app, old) : "");
 	} else {
@@ -1058,7 +1058,7 @@ step_switch(struct pipeline *p, const char *name, const char *color, const char 
 		return -1;
 	}
 	detail = xasprintf("the proxy (%s) now sends %s to %s",
-	    conf_switch_name(p->app->switch_kind), p->app->name, color);
+	    switch_name(p->app), p->app->name, color);
 	step_end(p, "succeeded", detail);
 	free(detail);
 	return 0;

@@ -2,11 +2,13 @@
  * Pointing the proxy at a color, one kind per switch: nginx (upstream file
  * plus test and reload), socket (a symlink swapped atomically, no reload),
  * haproxy (its runtime API: ready, drain, maint), command (the operator's
- * switch_command). A switch never writes the database: it reports, and the
- * pipeline records.
+ * switch_command); each kind is a row of operations (switch-kind.h). A
+ * switch never writes the database: it reports, and the pipeline records.
  */
 #ifndef TURNOUT_SWITCH_H
 #define TURNOUT_SWITCH_H
+
+#include <stddef.h>
 
 #include "conf.h"
 #include "spawn.h"
@@ -60,10 +62,22 @@ const char *switch_socket(const struct app_config *app, const char *color);
 const char *switch_other(const char *color);
 
 /*
- * Writes text to path so that a reader sees the old file or the new one,
- * never a part: temp file beside it, fsync, rename, fsync of the directory.
- * Returns 0, or -1 with *cause set.
+ * The kind named name ("nginx", "socket", ...), or NULL. Kinds are defined
+ * in switch-kind.h; a config holds a pointer to one.
  */
-int switch_write_atomic(const char *path, const char *text, char **cause);
+const struct switch_kind *switch_kind_find(const char *name);
+
+/* Writes "nginx, socket, haproxy or command" into buf; returns buf. */
+const char *switch_kind_list(char *buf, size_t size);
+
+/* Returns the name of app's kind of switch, "nginx", "socket", ... */
+const char *switch_name(const struct app_config *app);
+
+/*
+ * Checks what an app's switch needs, once its whole section is read: its
+ * colors' ports (not turnout's own listen_port) or sockets, the length of
+ * socket paths, and the kind's own keys. Reports through conf_app_error.
+ */
+void switch_check(const struct app_config *app, int listen_port, struct conf_report *r);
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "switch.h"
 #include "xmalloc.h"
 
 static char dir[] = "/tmp/test_conf.XXXXXX";
@@ -99,7 +100,7 @@ test_good_config(void **state)
 	assert_int_equal(app->health_timeout, 60);
 	assert_int_equal(app->keep_old, 1);
 	assert_int_equal(app->keep_releases, 5);
-	assert_int_equal(app->switch_kind, SWITCH_NGINX);
+	assert_string_equal(switch_name(app), "nginx");
 	assert_string_equal(app->nginx_test, "nginx -t");
 	assert_int_equal(app->nginx_keepalive, 0);
 	assert_int_equal(app->drain_timeout, 30);

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "drain.h"
 #include "sockdiag.h"
+#include "switch.h"
 
 /* A listening TCP socket on 127.0.0.1 with a free port; *port gets it. */
 static int
@@ -165,7 +166,7 @@ app_on(int port, int drain_timeout)
 
 	memset(&app, 0, sizeof app);
 	app.name = (char *)"demo";
-	app.switch_kind = SWITCH_NGINX;
+	app.switch_kind = switch_kind_find("nginx");
 	app.blue_port = port;
 	app.green_port = port == 65535 ? 1 : port + 1;
 	app.drain_timeout = drain_timeout;
