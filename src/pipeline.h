@@ -32,10 +32,4 @@ void pipeline_run(const struct config *cfg, const struct app_config *app,
 void pipeline_finish_retire(const struct config *cfg, const struct app_config *app,
     struct store *st, const volatile int *stopping, struct drain_handover *handover);
 
-/*
- * At start: makes the database's active color agree with what the proxy
- * really serves (the proxy wins), logging what it changed.
- */
-void pipeline_reconcile(const struct app_config *app, struct store *st);
-
 #endif

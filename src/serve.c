@@ -15,6 +15,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "probe.h"
+#include "reconcile.h"
 #include "serve.h"
 #include "store.h"
 #include "worker.h"
@@ -110,7 +111,7 @@ serve_run(const struct config *cfg)
 		log_warn("%d deployment%s left running by the last run marked interrupted",
 		    rc, rc == 1 ? "" : "s");
 	for (size_t i = 0; i < cfg->napps; i++)
-		pipeline_reconcile(cfg->apps[i], store);
+		reconcile_app(cfg->apps[i], store);
 	probe_global_init();
 	workers = workers_start(cfg, store);
 	http = http_start(cfg, store, serve_queued, workers, &cause);
