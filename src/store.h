@@ -5,6 +5,11 @@
  *
  * A struct store is one connection guarded by a mutex: threads may share
  * it. Strings passed in are borrowed.
+ *
+ * Behind this one header: db.c (the connection, migrations, durability),
+ * store-queue.c (deployments: the queue and its reads), store-app.c (the
+ * apps table), store-log.c (steps, log lines, drains) and store-bad.c (bad
+ * releases).
  */
 #ifndef TURNOUT_STORE_H
 #define TURNOUT_STORE_H

@@ -1,0 +1,343 @@
+/*
+ * The deployments table: the queue (enqueue with de-duplication, claim,
+ * supersede, cancel, finish, recovery at start) and the reads the API and
+ * /metrics make of it, with the pruning that keeps it small.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "clock.h"
+#include "db.h"
+#include "store.h"
+#include "xmalloc.h"
+#include "banned.h"
+
+#define DEPLOYMENT_COLUMNS "d.id, d.app, d.kind, d.status, d.commit_sha, d.ref," \
+	" d.sender, d.author, d.message, d.color, d.error, d.created_at," \
+	" d.started_at, d.finished_at, EXISTS (SELECT 1 FROM bad_releases b" \
+	" WHERE b.app = d.app AND b.commit_sha = d.commit_sha)"
+
+/* Fills the struct store_deployment elem from a row selected with DEPLOYMENT_COLUMNS. */
+static void
+deployment_from_row(sqlite3_stmt *stmt, void *elem)
+{
+	struct store_deployment *d = elem;
+
+	d->id = sqlite3_column_int64(stmt, 0);
+	d->app = db_column_text(stmt, 1);
+	d->kind = db_column_text(stmt, 2);
+	d->status = db_column_text(stmt, 3);
+	d->commit = db_column_text(stmt, 4);
+	d->ref = db_column_text(stmt, 5);
+	d->sender = db_column_text(stmt, 6);
+	d->author = db_column_text(stmt, 7);
+	d->message = db_column_text(stmt, 8);
+	d->color = db_column_text(stmt, 9);
+	d->error = db_column_text(stmt, 10);
+	d->created_at = sqlite3_column_int64(stmt, 11);
+	d->started_at = sqlite3_column_int64(stmt, 12);
+	d->finished_at = sqlite3_column_int64(stmt, 13);
+	d->bad = sqlite3_column_int(stmt, 14);
+}
+
+/*
+ * Only the newest waits: the queued deployments of app older than id end
+ * 'superseded' at now. The caller holds the lock inside a transaction.
+ */
+static int
+supersede_older(struct store *st, const char *app, int64_t id, int64_t now)
+{
+	return db_stmt_done(db_prepare(st, "UPDATE deployments SET status = 'superseded',"
+	    " finished_at = ?, error = 'a newer deployment was queued' WHERE app = ?"
+	    " AND status = 'queued' AND id < ?", "isi", now, app, id));
+}
+
+enum store_enqueue
+store_enqueue(struct store *st, const struct store_request *req, int64_t *id,
+    char **cause)
+{
+	int64_t now = clock_real_ms();
+	int64_t prev = 0;
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	if (db_exec(st, "BEGIN IMMEDIATE", cause) != 0) {
+		pthread_mutex_unlock(&st->lock);
+		return STORE_FAILED;
+	}
+	if (req->delivery != NULL)
+		prev = db_stmt_int(db_prepare(st, "SELECT deployment FROM deliveries WHERE app = ?"
+		    " AND delivery = ?", "ss", req->app, req->delivery), 0);
+	if (prev > 0) {
+		db_exec(st, "ROLLBACK", NULL);
+		pthread_mutex_unlock(&st->lock);
+		*id = prev;
+		return STORE_DUPLICATE;
+	}
+	rc = db_stmt_done(db_prepare(st, "INSERT INTO deployments (app, kind, commit_sha, ref,"
+	    " sender, delivery, author, message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "ssssssssi", req->app, req->kind, req->commit, req->ref, req->sender, req->delivery,
+	    req->author, req->message, now));
+	*id = sqlite3_last_insert_rowid(st->db);
+	if (rc == 0 && req->delivery != NULL)
+		rc = db_stmt_done(db_prepare(st, "INSERT INTO deliveries (app, delivery, deployment,"
+		    " received_at) VALUES (?, ?, ?, ?)", "ssii", req->app, req->delivery, *id, now));
+	if (rc == 0)
+		rc = supersede_older(st, req->app, *id, now);
+	if (rc != 0)
+		*cause = xstrdup(sqlite3_errmsg(st->db));
+	if (db_end_tx(st, rc) != 0) {
+		if (*cause == NULL)
+			*cause = xstrdup("cannot commit");
+		pthread_mutex_unlock(&st->lock);
+		return STORE_FAILED;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return STORE_QUEUED;
+}
+
+int
+store_recover(struct store *st)
+{
+	int64_t now = clock_real_ms();
+	int n = -1, rc;
+
+	pthread_mutex_lock(&st->lock);
+	if (db_exec(st, "BEGIN IMMEDIATE", NULL) != 0) {
+		pthread_mutex_unlock(&st->lock);
+		return -1;
+	}
+	rc = db_stmt_done(db_prepare(st, "UPDATE deployments SET status = 'interrupted',"
+	    " finished_at = ?, error = 'turnout stopped while this deployment ran'"
+	    " WHERE status = 'running'", "i", now));
+	if (rc == 0)
+		n = sqlite3_changes(st->db);
+	if (rc == 0)
+		rc = db_stmt_done(db_prepare(st, "UPDATE steps SET status = 'failed',"
+		    " finished_at = ?, detail = 'interrupted' WHERE status = 'running'", "i", now));
+	if (db_end_tx(st, rc) != 0)
+		n = -1;
+	pthread_mutex_unlock(&st->lock);
+	return n;
+}
+
+int
+store_claim(struct store *st, const char *app, struct store_deployment *d)
+{
+	sqlite3_stmt *stmt;
+	int64_t now = clock_real_ms();
+	int found = 0, rc = 0;
+
+	memset(d, 0, sizeof *d);
+	pthread_mutex_lock(&st->lock);
+	/* Progress too: lost to a power cut, the deployment is queued again. */
+	if (db_progress_begin(st) != 0) {
+		pthread_mutex_unlock(&st->lock);
+		return -1;
+	}
+	stmt = db_prepare(st, "SELECT " DEPLOYMENT_COLUMNS " FROM deployments d"
+	    " WHERE d.app = ? AND d.status = 'queued' ORDER BY d.id DESC LIMIT 1", "s", app);
+	if (stmt == NULL)
+		rc = -1;
+	else if (sqlite3_step(stmt) == SQLITE_ROW) {
+		deployment_from_row(stmt, d);
+		found = 1;
+	}
+	sqlite3_finalize(stmt);
+	if (found && rc == 0)
+		rc = supersede_older(st, app, d->id, now);
+	if (found && rc == 0)
+		rc = db_stmt_done(db_prepare(st, "UPDATE deployments SET status = 'running',"
+		    " started_at = ? WHERE id = ?", "ii", now, d->id));
+	rc = db_progress_end(st, rc);
+	pthread_mutex_unlock(&st->lock);
+	if (rc != 0) {
+		store_deployment_release(d);
+		return -1;
+	}
+	if (found) {
+		free(d->status);
+		d->status = xstrdup("running");
+		d->started_at = now;
+	}
+	return found;
+}
+
+int
+store_set_commit(struct store *st, int64_t id, const char *commit)
+{
+	return db_do(st, "UPDATE deployments SET commit_sha = ? WHERE id = ?", "si", commit, id);
+}
+
+int
+store_finish(struct store *st, int64_t id, const char *status, const char *color,
+    const char *error)
+{
+	return db_do(st, "UPDATE deployments SET status = ?, color = coalesce(?, color),"
+	    " error = ?, finished_at = ? WHERE id = ?", "sssii", status, color, error,
+	    clock_real_ms(), id);
+}
+
+int
+store_cancel_requested(struct store *st, int64_t id)
+{
+	return (int)db_int(st, 0, "SELECT cancel_requested FROM deployments WHERE id = ?", "i", id);
+}
+
+int
+store_request_cancel(struct store *st, int64_t id)
+{
+	sqlite3_stmt *stmt;
+	char status[16] = "";
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	if (db_exec(st, "BEGIN IMMEDIATE", NULL) != 0) {
+		pthread_mutex_unlock(&st->lock);
+		return -1;
+	}
+	stmt = db_prepare(st, "SELECT status FROM deployments WHERE id = ?", "i", id);
+	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
+		snprintf(status, sizeof status, "%s", sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	if (status[0] == '\0')
+		rc = 2;
+	else if (strcmp(status, "queued") == 0)
+		rc = db_stmt_done(db_prepare(st, "UPDATE deployments SET status = 'cancelled',"
+		    " cancel_requested = 1, finished_at = ?, error = 'cancelled before it ran'"
+		    " WHERE id = ?", "ii", clock_real_ms(), id));
+	else if (strcmp(status, "running") == 0)
+		rc = db_stmt_done(db_prepare(st, "UPDATE deployments SET cancel_requested = 1"
+		    " WHERE id = ?", "i", id));
+	else
+		rc = 1;
+	if (db_end_tx(st, rc < 0 ? -1 : 0) != 0)
+		rc = -1;
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int
+store_app_queue(struct store *st, const char *app, int64_t *queued, int64_t *running)
+{
+	sqlite3_stmt *stmt;
+
+	*queued = 0;
+	*running = 0;
+	pthread_mutex_lock(&st->lock);
+	stmt = db_prepare(st, "SELECT (SELECT count(*) FROM deployments WHERE app = ?1 AND"
+	    " status = 'queued'), (SELECT max(id) FROM deployments WHERE app = ?1 AND"
+	    " status = 'running')", "s", app);
+	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW) {
+		*queued = sqlite3_column_int64(stmt, 0);
+		*running = sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	pthread_mutex_unlock(&st->lock);
+	return stmt != NULL ? 0 : -1;
+}
+
+void
+store_deployment_release(struct store_deployment *d)
+{
+	if (d == NULL)
+		return;
+	free(d->app);
+	free(d->kind);
+	free(d->status);
+	free(d->commit);
+	free(d->ref);
+	free(d->sender);
+	free(d->author);
+	free(d->message);
+	free(d->color);
+	free(d->error);
+	memset(d, 0, sizeof *d);
+}
+
+/* A db_each row: fills the struct store_deployment ctx, and stops. */
+static int
+deployment_row(sqlite3_stmt *stmt, void *ctx)
+{
+	deployment_from_row(stmt, ctx);
+	return 1;
+}
+
+int
+store_get_deployment(struct store *st, int64_t id, struct store_deployment *d)
+{
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	rc = db_each(st, deployment_row, d, "SELECT " DEPLOYMENT_COLUMNS
+	    " FROM deployments d WHERE d.id = ?", "i", id);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_list_deployments(struct store *st, const char *app, int64_t before, int limit,
+    struct store_deployment **list)
+{
+	int n;
+
+	*list = db_rows(st, sizeof **list, deployment_from_row, &n, "SELECT " DEPLOYMENT_COLUMNS
+	    " FROM deployments d WHERE d.app = ? AND (? = 0 OR d.id < ?)"
+	    " ORDER BY d.id DESC LIMIT ?", "siii", app, before, before, (int64_t)limit);
+	return n;
+}
+
+void
+store_deployments_free(struct store_deployment *list, int n)
+{
+	for (int i = 0; i < n; i++)
+		store_deployment_release(&list[i]);
+	free(list);
+}
+
+/* The callback of store_count_by_status and its argument. */
+struct status_count {
+	void (*fn)(void *ctx, const char *app, const char *status, int64_t n);
+	void *ctx;
+};
+
+/* A db_each row: hands an (app, status, count) row to the struct status_count ctx. */
+static int
+status_count_row(sqlite3_stmt *stmt, void *ctx)
+{
+	struct status_count *c = ctx;
+
+	c->fn(c->ctx, (const char *)sqlite3_column_text(stmt, 0),
+	    (const char *)sqlite3_column_text(stmt, 1), sqlite3_column_int64(stmt, 2));
+	return 0;
+}
+
+int
+store_count_by_status(struct store *st, void (*fn)(void *ctx, const char *app,
+    const char *status, int64_t n), void *ctx)
+{
+	struct status_count c = { fn, ctx };
+
+	return db_each(st, status_count_row, &c, "SELECT app, status, count(*) FROM deployments"
+	    " GROUP BY app, status ORDER BY app, status", "") == -1 ? -1 : 0;
+}
+
+int
+store_prune(struct store *st, const char *app, int keep)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = db_stmt_done(db_prepare(st, "DELETE FROM logs WHERE deployment IN (SELECT id FROM"
+	    " deployments WHERE app = ? ORDER BY id DESC LIMIT -1 OFFSET ?)", "si", app, (int64_t)keep));
+	if (rc == 0)
+		rc = db_stmt_done(db_prepare(st, "DELETE FROM deliveries WHERE app = ? AND received_at < ?",
+		    "si", app, clock_real_ms() - (int64_t)30 * 86400 * 1000));
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
