@@ -1,3 +1,4 @@
+/* clock: monotonic and wall-clock milliseconds (see clock.h). */
 #include "config.h"
 
 #include <time.h>

@@ -1,3 +1,4 @@
+/* drain: waiting for a color's connections to end before its stop (see drain.h). */
 #include "config.h"
 
 #include <stdio.h>

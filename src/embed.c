@@ -1,3 +1,4 @@
+/* embed: lookup of the files built into the binary (see embed.h). */
 #include "config.h"
 
 #include <string.h>

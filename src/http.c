@@ -1,3 +1,4 @@
+/* http: the libmicrohttpd server, its limits and its route table (see http.h). */
 #include "config.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* log: the daemon's log lines on stderr (see log.h). */
 #include "config.h"
 
 #include <stdarg.h>

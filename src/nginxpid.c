@@ -1,3 +1,4 @@
+/* nginxpid: seeing an nginx reload take effect through its workers (see nginxpid.h). */
 #include "config.h"
 
 #include <errno.h>

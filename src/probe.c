@@ -1,3 +1,4 @@
+/* probe: health and confirm checks with libcurl (see probe.h). */
 #include "config.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* reply: JSON answers and JSON errors over libmicrohttpd (see reply.h). */
 #include "config.h"
 
 #include <stdlib.h>

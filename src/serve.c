@@ -1,3 +1,4 @@
+/* serve: `turnout serve`, from start to SIGTERM (see serve.h). */
 #include "config.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* session: dashboard logins and their CSRF tokens, in memory (see session.h). */
 #include "config.h"
 
 #include <pthread.h>

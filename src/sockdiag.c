@@ -1,3 +1,4 @@
+/* sockdiag: counting a color's connections through sock_diag netlink (see sockdiag.h). */
 #include "config.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* spawn: the one place commands start, on posix_spawn (see spawn.h). */
 #include "config.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* worker: one thread per app that claims and runs its deployments (see worker.h). */
 #include "config.h"
 
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* xmalloc: allocation for which running out of memory is fatal (see xmalloc.h). */
 #include "config.h"
 
 #include <stdio.h>
