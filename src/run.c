@@ -56,8 +56,12 @@ on_line(void *ctx, enum spawn_stream stream, const char *line)
 		snprintf(o->capture, o->capture_size, "%s", line);
 	if (!o->quiet)
 		steplog_line(r->log, stream == SPAWN_ERR, line);
-	else if (stream == SPAWN_ERR && r->quiet_err[0] == '\0')
-		snprintf(r->quiet_err, sizeof r->quiet_err, "%s", line);
+	else if (stream == SPAWN_ERR && r->quiet_err[0] == '\0') {
+		char *clean = steplog_masked(r->log, line);	/* it goes into *why */
+
+		snprintf(r->quiet_err, sizeof r->quiet_err, "%s", clean);
+		free(clean);
+	}
 }
 
 /* spawn_cancel_fn: a shutdown, or a cancel from the API. */

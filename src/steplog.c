@@ -128,24 +128,32 @@ steplog_note(struct steplog *log, const char *fmt, ...)
 	free(text);
 }
 
-void
-steplog_line(struct steplog *log, int err, const char *text)
+char *
+steplog_masked(const struct steplog *log, const char *text)
 {
-	char *clean = NULL;
+	char *out = xstrdup(text);
 
-	/* git (or a build) may print the repo URL with its password: never stored. */
 	for (size_t i = 0; i < log->nmasks; i++) {
 		const char *secret = log->mask[i];
 		char *at;
 
-		while ((at = strstr(text, secret)) != NULL) {
-			char *next = xasprintf("%.*s***%s", (int)(at - text), text, at + strlen(secret));
+		while ((at = strstr(out, secret)) != NULL) {
+			char *next = xasprintf("%.*s***%s", (int)(at - out), out, at + strlen(secret));
 
-			free(clean);
-			text = clean = next;
+			free(out);
+			out = next;
 		}
 	}
-	add(log, err ? "err" : "out", text);
+	return out;
+}
+
+void
+steplog_line(struct steplog *log, int err, const char *text)
+{
+	/* git (or a build) may print the repo URL with its password: never stored. */
+	char *clean = steplog_masked(log, text);
+
+	add(log, err ? "err" : "out", clean);
 	free(clean);
 }
 

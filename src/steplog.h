@@ -34,6 +34,9 @@ void steplog_mask(struct steplog *log, const char *secret);
 void steplog_note(struct steplog *log, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* text with every masked secret as ***; a new string the caller frees. */
+char *steplog_masked(const struct steplog *log, const char *text);
+
 /* A line a command printed, on stdout or (err) stderr; masked. */
 void steplog_line(struct steplog *log, int err, const char *text);
 
