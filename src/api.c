@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -11,11 +10,15 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "ids.h"
 #include "log.h"
 #include "reply.h"
 #include "sig.h"
 #include "xmalloc.h"
 #include "banned.h"
+
+/* The most digits a number in a URL may have, leading zeros included. */
+#define API_DIGITS_MAX 18
 
 enum auth { AUTH_NONE, AUTH_BEARER, AUTH_SESSION, AUTH_SESSION_NO_CSRF };
 
@@ -93,34 +96,15 @@ api_session(const struct api *api, struct MHD_Connection *c, const char *method)
 	return reply_json(c, MHD_HTTP_OK, json_pack("{ss}", "csrf", csrf));
 }
 
-/* Parses a deployment id: decimal digits only, 1 or more. Returns -1 if bad. */
+/* Parses the len bytes of a deployment id: digits only, a positive number. Returns -1 if bad. */
 static int64_t
 parse_id(const char *s, size_t len)
 {
-	int64_t id = 0;
+	int64_t id;
 
-	if (len == 0 || len > 18)
+	if (len > API_DIGITS_MAX || ids_parse_digits(s, len, 1, INT64_MAX, &id) != 0)
 		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		id = id * 10 + (s[i] - '0');
-	}
-	return id > 0 ? id : -1;
-}
-
-/* Returns 1 for 4 to 64 hex digits. */
-static int
-is_commit(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 4 || n > 64)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
+	return id;
 }
 
 /*
@@ -232,14 +216,13 @@ api_deploy(const struct api *api, struct MHD_Connection *c, const char *app,
 			return reply_error(c, MHD_HTTP_BAD_REQUEST, "the only field is \"commit\"");
 		}
 		if (v != NULL && !json_is_null(v)) {
-			if (!json_is_string(v) || !is_commit(json_string_value(v))) {
+			if (!json_is_string(v) || !ids_is_commit(json_string_value(v), IDS_ABBREV)) {
 				json_decref(obj);
 				return reply_error(c, MHD_HTTP_BAD_REQUEST,
 				    "\"commit\" must be a commit id (4 to 64 hex digits)");
 			}
 			lower = xstrdup(json_string_value(v));
-			for (char *s = lower; *s != '\0'; s++)
-				*s = (char)tolower((unsigned char)*s);
+			ids_hex_lower(lower);
 			commit = lower;
 		}
 	}
@@ -342,21 +325,14 @@ query_int(struct MHD_Connection *c, const char *name, int64_t min, int64_t max, 
 {
 	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
 	char msg[128];
-	int64_t n = 0;
+	int64_t n;
 	size_t len;
 
 	*out = def;
 	if (v == NULL)
 		return 0;
 	len = strlen(v);
-	for (size_t i = 0; i < len && len <= 18; i++) {
-		if (!isdigit((unsigned char)v[i])) {
-			len = 0;
-			break;
-		}
-		n = n * 10 + (v[i] - '0');
-	}
-	if (len == 0 || len > 18 || n < min || n > max) {
+	if (len > API_DIGITS_MAX || ids_parse_digits(v, len, min, max, &n) != 0) {
 		snprintf(msg, sizeof msg, "'%s' must be a whole number from %lld to %lld", name,
 		    (long long)min, (long long)max);
 		*ret = reply_error(c, MHD_HTTP_BAD_REQUEST, msg);

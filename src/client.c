@@ -1,5 +1,7 @@
+/* The client commands of main's table: their arguments, their API requests, their tables. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +13,19 @@
 
 #include "client.h"
 #include "conf.h"
+#include "ids.h"
 #include "xmalloc.h"
 #include "banned.h"
 
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
-
+/* One run of a command: the daemon to ask and what the user asked. */
 struct client {
-	char *url;	/* base URL, no trailing slash */
+	char *url;		/* base URL, no trailing slash */
 	char *token;
+	const char *arg[2];	/* positional arguments, borrowed from argv */
+	int wait;		/* --wait */
+	int follow;		/* -f */
+	long limit;		/* -n N */
+	int64_t id;		/* the deployment id argument */
 };
 
 struct buf {
@@ -244,23 +251,101 @@ client_get(const struct client *cl, const char *path, json_t **out)
 	return EXIT_OK;
 }
 
-/* turnout status [APP] */
-static int
-client_status(const struct client *cl, const char *only)
-{
-	json_t *r, *apps;
-	size_t i, shown = 0;
-	int rc = client_get(cl, "/api/apps", &r);
+/* What a command takes beside -c FILE and its positional arguments. */
+#define TAKES_WAIT 0x1		/* --wait */
+#define TAKES_FOLLOW 0x2	/* -f */
+#define TAKES_LIMIT 0x4		/* -n N */
+#define TAKES_ID 0x8		/* its argument is a deployment id, not an app name */
 
+/*
+ * Reads a command's arguments into cl (min to max positional ones, the
+ * options in takes), then the URL and token. Returns EXIT_OK with cl ready
+ * for client_close(), or the exit code, cl holding nothing to free.
+ */
+static int
+client_open(struct client *cl, int argc, char **argv, int takes, int min, int max)
+{
+	const char *cmd = argv[0], *config = getenv("TURNOUT_CONFIG");
+	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
+	int n = 0, nargs = 0, rc = EXIT_OK;
+
+	memset(cl, 0, sizeof *cl);
+	cl->limit = 20;
+	/* -c FILE goes first, wherever it stands: "-n -c FILE" is a -n without N. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			config = argv[++i];
+		else
+			rest[n++] = argv[i];
+	}
+	for (int i = 0; i < n && rc == EXIT_OK; i++) {
+		if (strcmp(rest[i], "--wait") == 0 && (takes & TAKES_WAIT))
+			cl->wait = 1;
+		else if (strcmp(rest[i], "-f") == 0 && (takes & TAKES_FOLLOW))
+			cl->follow = 1;
+		else if (strcmp(rest[i], "-n") == 0 && (takes & TAKES_LIMIT) && i + 1 < n) {
+			if (ids_parse_long(rest[++i], 1, 100, &cl->limit) != 0) {
+				fprintf(stderr, "turnout %s: -n takes a number from 1 to 100\n", cmd);
+				rc = EXIT_USAGE;
+			}
+		} else if (rest[i][0] == '-' || nargs == 2) {
+			fprintf(stderr, "turnout %s: unexpected argument '%s' (try: turnout help)\n", cmd, rest[i]);
+			rc = EXIT_USAGE;
+		} else
+			cl->arg[nargs++] = rest[i];
+	}
+	free(rest);
 	if (rc != EXIT_OK)
 		return rc;
+	if (nargs < min || nargs > max)
+		return EXIT_SHOW_USAGE;
+	if (takes & TAKES_ID) {
+		if (ids_parse_int64(cl->arg[0], 1, INT64_MAX, &cl->id) != 0) {
+			fprintf(stderr, "turnout %s: '%s' is not a deployment id (see: turnout history APP)\n",
+			    cmd, cl->arg[0]);
+			return EXIT_USAGE;
+		}
+	} else if (cl->arg[0] != NULL && (strlen(cl->arg[0]) > 64 || strchr(cl->arg[0], '/') != NULL ||
+	    strchr(cl->arg[0], '?') != NULL)) {
+		fprintf(stderr, "turnout %s: '%s' is not an app name\n", cmd, cl->arg[0]);
+		return EXIT_USAGE;
+	}
+	if (client_init(cl, config != NULL && *config != '\0' ? config : CONF_DEFAULT_PATH) != 0)
+		return EXIT_USAGE;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return EXIT_OK;
+}
+
+/* Frees what client_open() set up; the token is wiped first. */
+static void
+client_close(struct client *cl)
+{
+	free(cl->url);
+	if (cl->token != NULL)
+		explicit_bzero(cl->token, strlen(cl->token));
+	free(cl->token);
+	curl_global_cleanup();
+}
+
+int
+client_cmd_status(int argc, char **argv)
+{
+	json_t *r, *apps;
+	size_t shown = 0;
+	struct client cl;
+	int rc;
+
+	if ((rc = client_open(&cl, argc, argv, 0, 0, 1)) != EXIT_OK)
+		return rc;
+	if ((rc = client_get(&cl, "/api/apps", &r)) != EXIT_OK)
+		goto out;
 	apps = json_object_get(r, "apps");
 	printf("%-16s %-6s %-12s %-10s %-10s %s\n", "APP", "LIVE", "COMMIT", "SINCE", "STATE", "QUEUE");
-	for (i = 0; i < json_array_size(apps); i++) {
+	for (size_t i = 0; i < json_array_size(apps); i++) {
 		json_t *a = json_array_get(apps, i);
 		char since[32];
 
-		if (only != NULL && strcmp(only, str_or(a, "name", "")) != 0)
+		if (cl.arg[0] != NULL && strcmp(cl.arg[0], str_or(a, "name", "")) != 0)
 			continue;
 		format_since(json_integer_value(json_object_get(a, "since")), since, sizeof since);
 		printf("%-16s %-6s %-12.12s %-10s %-10s %lld\n", str_or(a, "name", "?"),
@@ -269,24 +354,28 @@ client_status(const struct client *cl, const char *only)
 		shown++;
 	}
 	json_decref(r);
-	if (only != NULL && shown == 0) {
-		fprintf(stderr, "turnout status: no app '%s' (see: turnout status)\n", only);
-		return EXIT_USAGE;
+	if (cl.arg[0] != NULL && shown == 0) {
+		fprintf(stderr, "turnout status: no app '%s' (see: turnout status)\n", cl.arg[0]);
+		rc = EXIT_USAGE;
 	}
-	return EXIT_OK;
+out:
+	client_close(&cl);
+	return rc;
 }
 
-/* turnout history APP [-n N] */
-static int
-client_history(const struct client *cl, const char *app, int n)
+int
+client_cmd_history(int argc, char **argv)
 {
 	char path[200];
 	json_t *r, *list;
+	struct client cl;
 	int rc;
 
-	snprintf(path, sizeof path, "/api/apps/%s/deployments?limit=%d", app, n);
-	if ((rc = client_get(cl, path, &r)) != EXIT_OK)
+	if ((rc = client_open(&cl, argc, argv, TAKES_LIMIT, 1, 1)) != EXIT_OK)
 		return rc;
+	snprintf(path, sizeof path, "/api/apps/%s/deployments?limit=%ld", cl.arg[0], cl.limit);
+	if ((rc = client_get(&cl, path, &r)) != EXIT_OK)
+		goto out;
 	list = json_object_get(r, "deployments");
 	printf("%-6s %-12s %-9s %-12s %8s  %-16s %s\n", "ID", "STATUS", "KIND", "COMMIT", "TOOK",
 	    "AUTHOR", "MESSAGE");
@@ -308,23 +397,29 @@ client_history(const struct client *cl, const char *app, int n)
 		    json_is_true(json_object_get(d, "bad_release")) ? "  [bad release]" : "");
 	}
 	json_decref(r);
-	return EXIT_OK;
+out:
+	client_close(&cl);
+	return rc;
 }
 
-/* turnout logs ID [-f] */
-static int
-client_logs(const struct client *cl, long long id, int follow)
+int
+client_cmd_logs(int argc, char **argv)
 {
 	long long offset = 0;
+	struct client cl;
+	int rc;
 
+	if ((rc = client_open(&cl, argc, argv, TAKES_FOLLOW | TAKES_ID, 1, 1)) != EXIT_OK)
+		return rc;
 	for (;;) {
 		char path[96];
 		json_t *r, *lines;
-		int rc, done;
+		int done;
 
-		snprintf(path, sizeof path, "/api/deployments/%lld/log?offset=%lld", id, offset);
-		if ((rc = client_get(cl, path, &r)) != EXIT_OK)
-			return rc;
+		snprintf(path, sizeof path, "/api/deployments/%lld/log?offset=%lld", (long long)cl.id,
+		    offset);
+		if ((rc = client_get(&cl, path, &r)) != EXIT_OK)
+			break;
 		lines = json_object_get(r, "lines");
 		for (size_t i = 0; i < json_array_size(lines); i++) {
 			json_t *l = json_array_get(lines, i);
@@ -335,29 +430,34 @@ client_logs(const struct client *cl, long long id, int follow)
 		fflush(stdout);
 		offset = json_integer_value(json_object_get(r, "next_offset"));
 		done = json_is_true(json_object_get(r, "done"));
-		if (!follow || (done && json_array_size(lines) == 0)) {
+		if (!cl.follow || (done && json_array_size(lines) == 0)) {
 			int failed = done && strcmp(str_or(r, "status", ""), "succeeded") != 0;
 
 			json_decref(r);
-			return follow && failed ? EXIT_FAILED : EXIT_OK;
+			rc = cl.follow && failed ? EXIT_FAILED : EXIT_OK;
+			break;
 		}
 		json_decref(r);
 		if (!done)
 			usleep(500000);
 	}
+	client_close(&cl);
+	return rc;
 }
 
-/* turnout cancel ID */
-static int
-client_cancel(const struct client *cl, long long id)
+int
+client_cmd_cancel(int argc, char **argv)
 {
 	char path[96];
 	json_t *r = NULL;
 	long status;
-	int rc = EXIT_OK;
+	struct client cl;
+	int rc;
 
-	snprintf(path, sizeof path, "/api/deployments/%lld/cancel", id);
-	status = client_request(cl, "POST", path, "", &r);
+	if ((rc = client_open(&cl, argc, argv, TAKES_ID, 1, 1)) != EXIT_OK)
+		return rc;
+	snprintf(path, sizeof path, "/api/deployments/%lld/cancel", (long long)cl.id);
+	status = client_request(&cl, "POST", path, "", &r);
 	if (status < 0)
 		rc = EXIT_UNREACHABLE;
 	else if (status == 409) {
@@ -366,107 +466,60 @@ client_cancel(const struct client *cl, long long id)
 	} else if (status != 200)
 		rc = client_error(status, r);
 	else
-		printf("deployment %lld: %s\n", id, str_or(r, "status", "?"));
+		printf("deployment %lld: %s\n", (long long)cl.id, str_or(r, "status", "?"));
 	json_decref(r);
+	client_close(&cl);
 	return rc;
 }
 
-/* Parses a deployment id argument; -1 when it is not one. */
-static long long
-parse_id_arg(const char *s)
+/* turnout deploy and rollback: POST /api/apps/APP/what, then maybe --wait. */
+static int
+client_queue(int argc, char **argv, const char *what, int max)
 {
-	char *end;
-	long long id = strtoll(s, &end, 10);
-
-	return *s != '\0' && *end == '\0' && id > 0 ? id : -1;
-}
-
-int
-client_main(const char *config_path, int argc, char **argv)
-{
-	struct client cl = { NULL, NULL };
-	const char *cmd = argv[0], *args[2] = { NULL, NULL };
-	int nargs = 0, wait = 0, follow = 0, limit = 20, rc;
-	int is_deploy = strcmp(cmd, "deploy") == 0, is_rollback = strcmp(cmd, "rollback") == 0;
-	long long id = 0;
 	json_t *answer = NULL;
 	char path[160], *body = NULL;
+	const char *commit;
 	long status;
+	struct client cl;
+	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--wait") == 0 && (is_deploy || is_rollback))
-			wait = 1;
-		else if (strcmp(argv[i], "-f") == 0 && strcmp(cmd, "logs") == 0)
-			follow = 1;
-		else if (strcmp(argv[i], "-n") == 0 && strcmp(cmd, "history") == 0 && i + 1 < argc) {
-			limit = atoi(argv[++i]);
-			if (limit < 1 || limit > 100) {
-				fprintf(stderr, "turnout history: -n takes a number from 1 to 100\n");
-				return EXIT_USAGE;
-			}
-		} else if (argv[i][0] == '-' || nargs == 2) {
-			fprintf(stderr, "turnout %s: unexpected argument '%s' (try: turnout help)\n", cmd, argv[i]);
-			return EXIT_USAGE;
-		} else
-			args[nargs++] = argv[i];
+	if ((rc = client_open(&cl, argc, argv, TAKES_WAIT, 1, max)) != EXIT_OK)
+		return rc;
+	commit = cl.arg[1];
+	snprintf(path, sizeof path, "/api/apps/%s/%s", cl.arg[0], what);
+	if (commit != NULL) {
+		json_t *o = json_pack("{ss}", "commit", commit);
+
+		body = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
 	}
-	if ((is_deploy && nargs < 1) || (!is_deploy && strcmp(cmd, "status") != 0 && nargs != 1) ||
-	    (strcmp(cmd, "status") == 0 && nargs > 1)) {
-		fprintf(stderr, "usage: turnout %s\n", is_deploy ? "deploy APP [COMMIT] [--wait]" :
-		    is_rollback ? "rollback APP [--wait]" : strcmp(cmd, "history") == 0 ? "history APP [-n N]" :
-		    strcmp(cmd, "logs") == 0 ? "logs ID [-f]" : strcmp(cmd, "cancel") == 0 ? "cancel ID" :
-		    "status [APP]");
-		return EXIT_USAGE;
-	}
-	if (strcmp(cmd, "logs") == 0 || strcmp(cmd, "cancel") == 0) {
-		if ((id = parse_id_arg(args[0])) < 0) {
-			fprintf(stderr, "turnout %s: '%s' is not a deployment id (see: turnout history APP)\n",
-			    cmd, args[0]);
-			return EXIT_USAGE;
-		}
-	} else if (args[0] != NULL && (strlen(args[0]) > 64 || strchr(args[0], '/') != NULL ||
-	    strchr(args[0], '?') != NULL)) {
-		fprintf(stderr, "turnout %s: '%s' is not an app name\n", cmd, args[0]);
-		return EXIT_USAGE;
-	}
-	if (client_init(&cl, config_path) != 0)
-		return EXIT_USAGE;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (strcmp(cmd, "status") == 0)
-		rc = client_status(&cl, args[0]);
-	else if (strcmp(cmd, "history") == 0)
-		rc = client_history(&cl, args[0], limit);
-	else if (strcmp(cmd, "logs") == 0)
-		rc = client_logs(&cl, id, follow);
-	else if (strcmp(cmd, "cancel") == 0)
-		rc = client_cancel(&cl, id);
+	status = client_request(&cl, "POST", path, body != NULL ? body : "", &answer);
+	if (status < 0)
+		rc = EXIT_UNREACHABLE;
+	else if (status != 202)
+		rc = client_error(status, answer);
 	else {
-		snprintf(path, sizeof path, "/api/apps/%s/%s", args[0], cmd);
-		if (args[1] != NULL) {
-			json_t *o = json_pack("{ss}", "commit", args[1]);
+		long long id = json_integer_value(json_object_get(answer, "deployment"));
 
-			body = json_dumps(o, JSON_COMPACT);
-			json_decref(o);
-		}
-		status = client_request(&cl, "POST", path, body != NULL ? body : "", &answer);
-		if (status < 0)
-			rc = EXIT_UNREACHABLE;
-		else if (status != 202)
-			rc = client_error(status, answer);
-		else {
-			id = json_integer_value(json_object_get(answer, "deployment"));
-			printf("deployment %lld queued: %s of %s%s%s\n", id, cmd, args[0],
-			    args[1] != NULL ? " at " : "", args[1] != NULL ? args[1] : "");
-			fflush(stdout);
-			rc = wait ? client_wait(&cl, id) : EXIT_OK;
-		}
+		printf("deployment %lld queued: %s of %s%s%s\n", id, what, cl.arg[0],
+		    commit != NULL ? " at " : "", commit != NULL ? commit : "");
+		fflush(stdout);
+		rc = cl.wait ? client_wait(&cl, id) : EXIT_OK;
 	}
 	json_decref(answer);
 	free(body);
-	free(cl.url);
-	if (cl.token != NULL)
-		explicit_bzero(cl.token, strlen(cl.token));
-	free(cl.token);
-	curl_global_cleanup();
+	client_close(&cl);
 	return rc;
+}
+
+int
+client_cmd_deploy(int argc, char **argv)
+{
+	return client_queue(argc, argv, "deploy", 2);
+}
+
+int
+client_cmd_rollback(int argc, char **argv)
+{
+	return client_queue(argc, argv, "rollback", 1);
 }

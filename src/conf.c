@@ -14,6 +14,7 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "ids.h"
 #include "log.h"
 #include "switch.h"
 #include "xmalloc.h"
@@ -262,21 +263,6 @@ parse_bool(const char *v)
 	return -1;
 }
 
-/* Parses a decimal integer within [min, max]; returns -1 when it is not. */
-static int
-parse_long(const char *v, long min, long max, long *out)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
-		return -1;
-	*out = n;
-	return 0;
-}
-
 static int
 parse_size(const char *v, long min, long max, size_t *out)
 {
@@ -309,7 +295,7 @@ parse_listen(const char *v, struct server_config *sc)
 	long port;
 	size_t hostlen;
 
-	if (colon == NULL || parse_long(colon + 1, 0, 65535, &port) != 0)
+	if (colon == NULL || ids_parse_long(colon + 1, 0, 65535, &port) != 0)
 		return -1;
 	hostlen = (size_t)(colon - v);
 	if (hostlen >= 2 && v[0] == '[' && v[hostlen - 1] == ']') {
@@ -371,7 +357,7 @@ loader_set(struct loader *ld, const struct key *k, void *base, const char *value
 		break;
 	case K_INT:
 	case K_PORT:
-		if (parse_long(value, k->min, k->max, &n) != 0) {
+		if (ids_parse_long(value, k->min, k->max, &n) != 0) {
 			loader_error(ld, ld->line, "'%s' must be a whole number from %ld to %ld",
 			    k->name, k->min, k->max);
 			/* Given but bad: the section check must not call it missing. */

@@ -1,3 +1,7 @@
+/*
+ * turnout's entry point: the table of subcommands (git's cmd_* style), the
+ * usage text made from it, and the commands that read the config here.
+ */
 #include "config.h"
 
 #include <stdio.h>
@@ -8,43 +12,52 @@
 #include "conf.h"
 #include "log.h"
 #include "serve.h"
-#include "xmalloc.h"
 #include "banned.h"
 
-/* Exit codes from SPEC §2. */
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
-
+/* One row a subcommand: its usage line is "turnout NAME ARGS", then HELP. */
 struct cmd {
 	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *usage;
+	int (*run)(int argc, char **argv);	/* argv[0] is the name; an enum exit_code */
+	const char *args;
+	const char *help;
 };
 
 static int cmd_serve(int, char **);
 static int cmd_check_config(int, char **);
 static int cmd_version(int, char **);
 static int cmd_help(int, char **);
-static int cmd_client(int, char **);
 
 static const struct cmd cmds[] = {
-	{ "serve", cmd_serve, "serve [-c FILE]            run the daemon in the foreground" },
-	{ "check-config", cmd_check_config, "check-config [-c FILE]     validate the config, print problems" },
-	{ "deploy", cmd_client, "deploy APP [COMMIT] [--wait]  queue a deployment (branch head if no commit)" },
-	{ "rollback", cmd_client, "rollback APP [--wait]      send traffic back to the previous color" },
-	{ "status", cmd_client, "status [APP]               apps, live color, live commit, queue" },
-	{ "history", cmd_client, "history APP [-n N]         past deployments, newest first" },
-	{ "logs", cmd_client, "logs ID [-f]               a deployment's log; -f follows it live" },
-	{ "cancel", cmd_client, "cancel ID                  cancel a queued or running deployment" },
-	{ "version", cmd_version, "version                    print the version" },
-	{ "help", cmd_help, "help                       show this list" },
+	{ "serve", cmd_serve, "[-c FILE]", "run the daemon in the foreground" },
+	{ "check-config", cmd_check_config, "[-c FILE]", "validate the config, print problems" },
+	{ "deploy", client_cmd_deploy, "APP [COMMIT] [--wait]", "queue a deployment (branch head if no commit)" },
+	{ "rollback", client_cmd_rollback, "APP [--wait]", "send traffic back to the previous color" },
+	{ "status", client_cmd_status, "[APP]", "apps, live color, live commit, queue" },
+	{ "history", client_cmd_history, "APP [-n N]", "past deployments, newest first" },
+	{ "logs", client_cmd_logs, "ID [-f]", "a deployment's log; -f follows it live" },
+	{ "cancel", client_cmd_cancel, "ID", "cancel a queued or running deployment" },
+	{ "version", cmd_version, "", "print the version" },
+	{ "help", cmd_help, "", "show this list" },
 };
 
+/* Writes "NAME ARGS" of a row into buf. */
+static void
+synopsis(const struct cmd *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", c->name, *c->args != '\0' ? " " : "", c->args);
+}
+
+/* Prints the usage text: a line for every row of the table. */
 static void
 usage(FILE *f)
 {
+	char line[80];
+
 	fprintf(f, "usage: turnout COMMAND [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		fprintf(f, "  turnout %s\n", cmds[i].usage);
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		synopsis(&cmds[i], line, sizeof line);
+		fprintf(f, "  turnout %-25s  %s\n", line, cmds[i].help);
+	}
 	fprintf(f, "\nThe config is read from -c FILE, else $TURNOUT_CONFIG, else %s.\n",
 	    CONF_DEFAULT_PATH);
 }
@@ -118,25 +131,6 @@ cmd_check_config(int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* The client commands talk to the daemon; -c FILE may come anywhere. */
-static int
-cmd_client(int argc, char **argv)
-{
-	const char *path = getenv("TURNOUT_CONFIG");
-	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
-	int n = 0, rc;
-
-	for (int i = 0; i < argc; i++) {
-		if (i > 0 && strcmp(argv[i], "-c") == 0 && i + 1 < argc)
-			path = argv[++i];
-		else
-			rest[n++] = argv[i];
-	}
-	rc = client_main(path != NULL && *path != '\0' ? path : CONF_DEFAULT_PATH, n, rest);
-	free(rest);
-	return rc;
-}
-
 static int
 cmd_version(int argc, char **argv)
 {
@@ -162,9 +156,18 @@ main(int argc, char **argv)
 		return cmd_version(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return cmd_help(argc - 1, argv + 1);
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		char line[80];
+		int rc;
+
+		if (strcmp(argv[1], cmds[i].name) != 0)
+			continue;
+		if ((rc = cmds[i].run(argc - 1, argv + 1)) != EXIT_SHOW_USAGE)
+			return rc;
+		synopsis(&cmds[i], line, sizeof line);
+		fprintf(stderr, "usage: turnout %s\n", line);
+		return EXIT_USAGE;
+	}
 	fprintf(stderr, "turnout: unknown command '%s' (try: turnout help)\n", argv[1]);
 	return EXIT_USAGE;
 }

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "ids.h"
 #include "payload.h"
 #include "xmalloc.h"
 #include "banned.h"
@@ -51,14 +52,6 @@ payload_text(const char *s, size_t max)
 	return xstrndup(s, n);
 }
 
-/* Returns 1 if c is a hexadecimal digit. */
-static int
-payload_is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F');
-}
-
 /* Returns 1 if the commit id is all zeros, the forges' "no commit". */
 static int
 payload_is_zero(const char *id)
@@ -71,30 +64,19 @@ static int
 payload_id(json_t *v, const char *what, char **out, char **cause)
 {
 	const char *s = json_string_value(v);
-	size_t i, n;
-	char *id;
 
 	if (v == NULL || json_is_null(v)) {
 		*cause = xasprintf("payload has no '%s'", what);
 		return -1;
 	}
-	n = s != NULL ? strlen(s) : 0;
-	for (i = 0; i < n; i++) {
-		if (!payload_is_hex(s[i]))
-			break;
-	}
-	if (i != n || (n != 40 && n != 64)) {
+	if (!ids_is_commit(s, 0)) {
 		/* The value is not echoed: it is outside text. */
 		*cause = xasprintf("payload has a bad '%s': not a 40 or 64 "
 		    "digit hex commit id", what);
 		return -1;
 	}
-	id = xstrdup(s);
-	for (i = 0; i < n; i++) {
-		if (id[i] >= 'A' && id[i] <= 'F')
-			id[i] = id[i] - 'A' + 'a';
-	}
-	*out = id;
+	*out = xstrdup(s);
+	ids_hex_lower(*out);
 	return 0;
 }
 
@@ -366,19 +348,6 @@ payload_push_release(struct push *push)
 	memset(push, 0, sizeof *push);
 }
 
-/* Returns the value of hex digit c, or -1. */
-static int
-payload_hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes n bytes of a form value ('+' is a space, %XX a byte); NULL if bad. */
 static char *
 payload_unescape(const char *s, size_t n, size_t *outlen)
@@ -395,8 +364,8 @@ payload_unescape(const char *s, size_t n, size_t *outlen)
 			out[o++] = s[i];
 		else {
 			if (n - i < 3 ||
-			    (hi = payload_hex_value(s[i + 1])) < 0 ||
-			    (lo = payload_hex_value(s[i + 2])) < 0) {
+			    (hi = ids_hex_value(s[i + 1])) < 0 ||
+			    (lo = ids_hex_value(s[i + 2])) < 0) {
 				free(out);
 				return NULL;
 			}

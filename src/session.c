@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "ids.h"
 #include "session.h"
 #include "sig.h"
 #include "xmalloc.h"
@@ -48,15 +49,10 @@ static int
 random_hex(char out[SESSION_ID_LEN + 1])
 {
 	unsigned char b[SESSION_ID_LEN / 2];
-	static const char hex[] = "0123456789abcdef";
 
 	if (RAND_bytes(b, sizeof b) != 1)
 		return -1;
-	for (size_t i = 0; i < sizeof b; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[SESSION_ID_LEN] = '\0';
+	ids_hex_encode(b, sizeof b, out);
 	OPENSSL_cleanse(b, sizeof b);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "ids.h"
 #include "sig.h"
 #include "xmalloc.h"
 #include "banned.h"
@@ -50,18 +51,13 @@ void
 sig_hmac_hex(const void *key, size_t keylen, const void *msg, size_t len,
     char out[65])
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char raw[SIG_RAW_LEN];
 
 	/* On failure out is empty, which never equals a 64-digit signature. */
 	out[0] = '\0';
 	if (sig_hmac_raw(key, keylen, msg, len, raw) != 0)
 		return;
-	for (size_t i = 0; i < SIG_RAW_LEN; i++) {
-		out[2 * i] = digits[raw[i] >> 4];
-		out[2 * i + 1] = digits[raw[i] & 0xf];
-	}
-	out[SIG_HEX_LEN] = '\0';
+	ids_hex_encode(raw, SIG_RAW_LEN, out);
 	OPENSSL_cleanse(raw, sizeof raw);
 }
 
@@ -82,17 +78,6 @@ sig_equal(const char *a, const char *b)
 	return sig_equal_len(a, strlen(a), b, strlen(b));
 }
 
-/* Returns the lowercase form of an ASCII hex digit, or 0 if c is not one. */
-static char
-sig_hex_lower(char c)
-{
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
-		return c;
-	if (c >= 'A' && c <= 'F')
-		return (char)(c - 'A' + 'a');
-	return 0;
-}
-
 int
 sig_check_hex(const char *const *secrets, const char *prefix,
     const char *header, const void *body, size_t len)
@@ -107,13 +92,10 @@ sig_check_hex(const char *const *secrets, const char *prefix,
 	if (strncmp(header, prefix == NULL ? "" : prefix, plen) != 0)
 		return -1;
 	header += plen;
-	if (strlen(header) != SIG_HEX_LEN)
+	if (!ids_is_hex(header, SIG_HEX_LEN))
 		return -1;
-	for (size_t i = 0; i < SIG_HEX_LEN; i++) {
-		if ((got[i] = sig_hex_lower(header[i])) == 0)
-			return -1;
-	}
-	got[SIG_HEX_LEN] = '\0';
+	memcpy(got, header, sizeof got);
+	ids_hex_lower(got);
 
 	/* Try every secret, without stopping at the first match. */
 	for (size_t i = 0; secrets[i] != NULL; i++) {
@@ -185,25 +167,6 @@ sig_b64_decode(const char *text, unsigned char *out, size_t *outlen)
 	return 0;
 }
 
-/* Parses a decimal timestamp made only of digits; returns 0 or -1. */
-static int
-sig_parse_timestamp(const char *s, intmax_t *out)
-{
-	intmax_t v = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (v > (INTMAX_MAX - (*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 /* Returns 1 if ts is within SIG_STD_TOLERANCE seconds of now. */
 static int
 sig_timestamp_fresh(intmax_t ts, time_t now)
@@ -256,7 +219,7 @@ sig_check_standard(const char *const *secrets, const char *id,
 	unsigned char raw[SIG_RAW_LEN], want[SIG_B64_LEN + 1];
 	unsigned char *msg = NULL, *key;
 	size_t idlen, tslen, msglen, keysize, keylen, wlen = strlen(SIG_WHSEC);
-	intmax_t ts;
+	int64_t ts;
 	int ok = 0, seen = 0, nwhsec = 0, nkeys = 0;
 
 	if (secrets == NULL) {
@@ -275,7 +238,7 @@ sig_check_standard(const char *const *secrets, const char *id,
 		why = "missing webhook signature";
 		goto out;
 	}
-	if (sig_parse_timestamp(timestamp, &ts) != 0) {
+	if (ids_parse_digits(timestamp, strlen(timestamp), 0, INT64_MAX, &ts) != 0) {
 		why = "malformed timestamp";
 		goto out;
 	}
