@@ -170,7 +170,7 @@ api_queue(const struct api *api, struct MHD_Connection *c, const char *app,
 {
 	struct store_request req;
 	int64_t id;
-	char *cause = NULL, url[64];
+	char *cause = NULL;
 
 	memset(&req, 0, sizeof req);
 	req.app = app;
@@ -184,6 +184,14 @@ api_queue(const struct api *api, struct MHD_Connection *c, const char *app,
 	}
 	log_info("api: %s of '%s'%s%.12s queued as deployment %lld", kind, app,
 	    commit != NULL ? " at " : "", commit != NULL ? commit : "", (long long)id);
+	return api_accepted(api, c, app, id);
+}
+
+enum MHD_Result
+api_accepted(const struct api *api, struct MHD_Connection *c, const char *app, int64_t id)
+{
+	char url[64];
+
 	if (api->queued != NULL)
 		api->queued(api->queued_ctx, app);
 	snprintf(url, sizeof url, "/api/deployments/%lld", (long long)id);

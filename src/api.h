@@ -24,6 +24,14 @@ struct api {
 	void *queued_ctx;
 };
 
+/*
+ * Once deployment id of app is stored: wakes app's worker and answers 202
+ * with {"deployment": ID, "status": "queued", "url": ...}. Both the hook
+ * route and the API queue through here.
+ */
+enum MHD_Result api_accepted(const struct api *api, struct MHD_Connection *c, const char *app,
+    int64_t id);
+
 /* The most a JSON request body may hold. */
 #define API_MAX_BODY 65536
 

@@ -1,3 +1,4 @@
+/* conf: reading the config file with inih, section by section (see conf.h). */
 #include "config.h"
 
 #include <ctype.h>
@@ -14,115 +15,14 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "conf-loader.h"
 #include "ids.h"
 #include "log.h"
 #include "switch.h"
 #include "xmalloc.h"
 #include "banned.h"
 
-enum key_type {
-	K_STRING,	/* any text */
-	K_PATH,		/* a file name; relative ones are taken from the config's dir */
-	K_COMMAND,	/* a shell command line from the operator */
-	K_URL,		/* http:// or https:// */
-	K_INT,
-	K_BOOL,
-	K_PORT,
-	K_SIZE,		/* bytes, with an optional k/m/g suffix */
-	K_SWITCH,
-	K_LISTEN,
-	K_SECRET,	/* inline secret */
-	K_SECRET_FILE,
-	K_TOKEN_FILE,
-	K_LOGLEVEL,
-};
-
-/* One row per key: this table drives parsing, defaults and checking. */
-struct key {
-	const char *name;
-	enum key_type type;
-	size_t offset;
-	long min;
-	long max;
-	const char *def;
-};
-
-#define S(f) offsetof(struct server_config, f)
-static const struct key server_keys[] = {
-	{ "listen", K_LISTEN, S(listen), 0, 0, "127.0.0.1:9000" },
-	{ "state_dir", K_PATH, S(state_dir), 0, 0, "/var/lib/turnout" },
-	{ "token_file", K_TOKEN_FILE, S(token), 0, 0, NULL },
-	{ "public_status", K_BOOL, S(public_status), 0, 1, "no" },
-	{ "max_body", K_SIZE, S(max_body), 1024, 1L << 30, "25m" },
-	{ "log_level", K_LOGLEVEL, S(log_level), 0, 0, "info" },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
-#undef S
-
-#define A(f) offsetof(struct app_config, f)
-static const struct key app_keys[] = {
-	{ "repo", K_STRING, A(repo), 0, 0, NULL },
-	{ "branch", K_STRING, A(branch), 0, 0, "main" },
-	{ "secret", K_SECRET, A(secrets), 0, 0, NULL },
-	{ "secret_file", K_SECRET_FILE, A(secrets), 0, 0, NULL },
-	{ "blue_port", K_PORT, A(blue_port), 1, 65535, NULL },
-	{ "green_port", K_PORT, A(green_port), 1, 65535, NULL },
-	{ "blue_socket", K_PATH, A(blue_socket), 0, 0, NULL },
-	{ "green_socket", K_PATH, A(green_socket), 0, 0, NULL },
-	{ "socket_link", K_PATH, A(socket_link), 0, 0, NULL },
-	{ "build", K_COMMAND, A(build), 0, 0, NULL },
-	{ "start", K_COMMAND, A(start), 0, 0, NULL },
-	{ "stop", K_COMMAND, A(stop), 0, 0, NULL },
-	{ "health", K_URL, A(health), 0, 0, NULL },
-	{ "confirm", K_URL, A(confirm), 0, 0, NULL },
-	{ "health_timeout", K_INT, A(health_timeout), 1, 3600, "60" },
-	{ "confirm_timeout", K_INT, A(confirm_timeout), 1, 3600, "30" },
-	{ "fetch_timeout", K_INT, A(fetch_timeout), 1, 86400, "300" },
-	{ "build_timeout", K_INT, A(build_timeout), 1, 86400, "1800" },
-	{ "start_timeout", K_INT, A(start_timeout), 1, 86400, "300" },
-	{ "stop_timeout", K_INT, A(stop_timeout), 1, 86400, "120" },
-	{ "switch_timeout", K_INT, A(switch_timeout), 1, 3600, "30" },
-	{ "switch", K_SWITCH, A(switch_kind), 0, 0, "nginx" },
-	{ "nginx_upstream", K_PATH, A(nginx_upstream), 0, 0, NULL },
-	{ "nginx_upstream_name", K_STRING, A(nginx_upstream_name), 0, 0, NULL },
-	{ "nginx_keepalive", K_INT, A(nginx_keepalive), 0, 10000, "0" },
-	{ "nginx_pid", K_PATH, A(nginx_pid), 0, 0, "/run/nginx.pid" },
-	{ "nginx_test", K_COMMAND, A(nginx_test), 0, 0, "nginx -t" },
-	{ "nginx_reload", K_COMMAND, A(nginx_reload), 0, 0, "nginx -s reload" },
-	{ "haproxy_socket", K_PATH, A(haproxy_socket), 0, 0, NULL },
-	{ "haproxy_backend", K_STRING, A(haproxy_backend), 0, 0, NULL },
-	{ "switch_command", K_COMMAND, A(switch_command), 0, 0, NULL },
-	{ "keep_old", K_BOOL, A(keep_old), 0, 1, "yes" },
-	{ "drain_timeout", K_INT, A(drain_timeout), 0, 86400, "30" },
-	{ "keep_releases", K_INT, A(keep_releases), 1, 1000, "5" },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
-#undef A
-
-/* State of one load: where we are in the file, and what went wrong. */
-struct loader {
-	struct config *cfg;
-	FILE *file;
-	FILE *report;
-	char *dir;		/* directory of the config file, for relative paths */
-	int line;		/* number of the line inih is handling */
-	char text[1024];	/* that line, for quoting */
-	int errors;
-	int warnings;
-	struct app_config *app;	/* current [app] section, or NULL */
-	int in_server;
-	int bad_section;	/* skip keys of an unknown section */
-	uint64_t seen;		/* bit per key of the current section */
-	uint64_t server_seen;
-	char *section;		/* name of the current section, as inih gives it */
-	int section_line;	/* line of the last "[...]" header read */
-	int section_start;	/* header line of the section being filled */
-	int world_readable;	/* the config file itself is readable by others */
-	int continued;		/* the line being handled is an indented continuation */
-	const struct key *last_key;	/* the key set by the previous line */
-};
-
-static void __attribute__((format(printf, 4, 5)))
+void
 loader_problem(struct loader *ld, int line, const char *what, const char *fmt, ...)
 {
 	va_list ap;
@@ -142,8 +42,6 @@ loader_problem(struct loader *ld, int line, const char *what, const char *fmt, .
 	fputc('\n', ld->report);
 }
 
-#define loader_error(ld, line, ...) loader_problem(ld, line, "error", __VA_ARGS__)
-#define loader_warning(ld, line, ...) loader_problem(ld, line, "warning", __VA_ARGS__)
 
 /* Feeds inih one line at a time so that we know the line number. */
 static char *
@@ -184,275 +82,6 @@ loader_read(char *str, int num, void *stream)
 	return str;
 }
 
-static char *
-loader_path(struct loader *ld, const char *value)
-{
-	if (value[0] == '/' || ld->dir == NULL)
-		return xstrdup(value);
-	return xasprintf("%s/%s", ld->dir, value);
-}
-
-/*
- * Reads a file of one or two secrets, one a line. Warns when others may
- * read it. Returns a NULL-terminated list, or NULL after reporting why.
- */
-static char **
-loader_read_secrets(struct loader *ld, const char *path, size_t most)
-{
-	FILE *f;
-	struct stat st;
-	char buf[4096];
-	char **list = xcalloc(most + 1, sizeof *list);
-	size_t n = 0;
-
-	f = fopen(path, "r");
-	if (f == NULL) {
-		loader_error(ld, ld->line, "cannot read '%s': %s", path, strerror(errno));
-		free(list);
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
-		loader_warning(ld, ld->line, "'%s' is readable by other users; chmod o-r it", path);
-	while (fgets(buf, sizeof buf, f) != NULL) {
-		char *s = buf, *e;
-
-		while (isspace((unsigned char)*s))
-			s++;
-		e = s + strlen(s);
-		while (e > s && isspace((unsigned char)e[-1]))
-			*--e = '\0';
-		if (*s == '\0')
-			continue;
-		if (n == most) {
-			loader_error(ld, ld->line, "'%s' holds more than %zu secret%s (one a line)",
-			    path, most, most == 1 ? "" : "s");
-			n++;
-			break;
-		}
-		list[n++] = xstrdup(s);
-	}
-	fclose(f);
-	explicit_bzero(buf, sizeof buf);
-	if (n == 0 || n > most) {
-		if (n == 0)
-			loader_error(ld, ld->line, "'%s' is empty", path);
-		for (size_t i = 0; i < most; i++) {
-			if (list[i] != NULL)
-				explicit_bzero(list[i], strlen(list[i]));
-			free(list[i]);
-		}
-		free(list);
-		return NULL;
-	}
-	return list;
-}
-
-/* Parses a yes/no style boolean; returns -1 when it is neither. */
-static int
-parse_bool(const char *v)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0)
-			return 1;
-		if (strcasecmp(v, no[i]) == 0)
-			return 0;
-	}
-	return -1;
-}
-
-static int
-parse_size(const char *v, long min, long max, size_t *out)
-{
-	char *end;
-	unsigned long long n;
-	unsigned long long mult = 1;
-
-	errno = 0;
-	if (!isdigit((unsigned char)*v))
-		return -1;
-	n = strtoull(v, &end, 10);
-	if (errno != 0 || end == v)
-		return -1;
-	switch (tolower((unsigned char)*end)) {
-	case 'k': mult = 1024; end++; break;
-	case 'm': mult = 1024 * 1024; end++; break;
-	case 'g': mult = 1024 * 1024 * 1024; end++; break;
-	}
-	if (*end != '\0' || n > (unsigned long long)max / mult || n * mult < (unsigned long long)min)
-		return -1;
-	*out = (size_t)(n * mult);
-	return 0;
-}
-
-/* Splits "HOST:PORT" or "[V6]:PORT" into the server's fields. */
-static int
-parse_listen(const char *v, struct server_config *sc)
-{
-	const char *colon = strrchr(v, ':');
-	long port;
-	size_t hostlen;
-
-	if (colon == NULL || ids_parse_long(colon + 1, 0, 65535, &port) != 0)
-		return -1;
-	hostlen = (size_t)(colon - v);
-	if (hostlen >= 2 && v[0] == '[' && v[hostlen - 1] == ']') {
-		v++;
-		hostlen -= 2;
-	}
-	if (hostlen == 0)
-		return -1;
-	free(sc->listen_host);
-	sc->listen_host = xstrndup(v, hostlen);
-	sc->listen_port = (int)port;
-	return 0;
-}
-
-/* Frees a secret list, wiping it first. */
-static void
-secrets_free(char **list)
-{
-	if (list == NULL)
-		return;
-	for (char **p = list; *p != NULL; p++) {
-		explicit_bzero(*p, strlen(*p));
-		free(*p);
-	}
-	free(list);
-}
-
-/* Stores value into base according to the key's type; reports bad values. */
-static void
-loader_set(struct loader *ld, const struct key *k, void *base, const char *value)
-{
-	char *field = (char *)base + k->offset;
-	long n;
-	int b;
-
-	switch (k->type) {
-	case K_STRING:
-	case K_COMMAND:
-	case K_URL:
-		if (*value == '\0' && k->type != K_STRING) {
-			loader_error(ld, ld->line, "'%s' is empty", k->name);
-			return;
-		}
-		if (k->type == K_URL && strncmp(value, "http://", 7) != 0 &&
-		    strncmp(value, "https://", 8) != 0) {
-			loader_error(ld, ld->line, "'%s' must be an http:// or https:// URL", k->name);
-			return;
-		}
-		free(*(char **)field);
-		*(char **)field = xstrdup(value);
-		break;
-	case K_PATH:
-		if (*value == '\0') {
-			loader_error(ld, ld->line, "'%s' is empty", k->name);
-			return;
-		}
-		free(*(char **)field);
-		*(char **)field = loader_path(ld, value);
-		break;
-	case K_INT:
-	case K_PORT:
-		if (ids_parse_long(value, k->min, k->max, &n) != 0) {
-			loader_error(ld, ld->line, "'%s' must be a whole number from %ld to %ld",
-			    k->name, k->min, k->max);
-			/* Given but bad: the section check must not call it missing. */
-			*(int *)field = -1;
-			return;
-		}
-		*(int *)field = (int)n;
-		break;
-	case K_BOOL:
-		if ((b = parse_bool(value)) < 0) {
-			loader_error(ld, ld->line, "'%s' must be yes or no", k->name);
-			return;
-		}
-		*(int *)field = b;
-		break;
-	case K_SIZE:
-		if (parse_size(value, k->min, k->max, (size_t *)field) != 0)
-			loader_error(ld, ld->line, "'%s' must be a size from %ld bytes to %ld MiB (e.g. 25m)",
-			    k->name, k->min, k->max >> 20);
-		break;
-	case K_SWITCH: {
-		const struct switch_kind *kind = switch_kind_find(value);
-		char names[128];
-
-		if (kind != NULL)
-			*(const struct switch_kind **)field = kind;
-		else
-			loader_error(ld, ld->line, "'switch' must be %s",
-			    switch_kind_list(names, sizeof names));
-		break;
-	}
-	case K_LISTEN:
-		if (parse_listen(value, &ld->cfg->server) != 0) {
-			loader_error(ld, ld->line, "'listen' must be HOST:PORT, e.g. 127.0.0.1:9000");
-			return;
-		}
-		free(*(char **)field);
-		*(char **)field = xstrdup(value);
-		break;
-	case K_LOGLEVEL:
-		if ((b = log_level_parse(value)) < 0) {
-			loader_error(ld, ld->line, "'log_level' must be error, warn, info or debug");
-			return;
-		}
-		*(int *)field = b;
-		break;
-	case K_SECRET:
-	case K_SECRET_FILE:
-	case K_TOKEN_FILE: {
-		char **list;
-
-		if (*(char ***)field != NULL && k->type != K_TOKEN_FILE) {
-			loader_error(ld, ld->line, "give the secret once: 'secret' or 'secret_file'");
-			return;
-		}
-		if (k->type == K_SECRET) {
-			if (*value == '\0') {
-				loader_error(ld, ld->line, "'secret' is empty");
-				return;
-			}
-			if (ld->world_readable)
-				loader_warning(ld, ld->line, "this file holds a secret and is readable by other users; use secret_file or chmod o-r");
-			list = xcalloc(2, sizeof *list);
-			list[0] = xstrdup(value);
-		} else {
-			char *path = loader_path(ld, value);
-
-			list = loader_read_secrets(ld, path, k->type == K_TOKEN_FILE ? 1 : 2);
-			free(path);
-			if (list == NULL)
-				return;
-		}
-		if (k->type == K_TOKEN_FILE) {
-			free(ld->cfg->server.token);
-			ld->cfg->server.token = list[0];
-			free(list);
-		} else
-			*(char ***)field = list;
-		break;
-	}
-	}
-}
-
-/* Applies a table's defaults to a fresh section. */
-static void
-loader_defaults(struct loader *ld, const struct key *keys, void *base)
-{
-	int saved = ld->line;
-
-	ld->line = 0;
-	for (const struct key *k = keys; k->name != NULL; k++)
-		if (k->def != NULL)
-			loader_set(ld, k, base, k->def);
-	ld->line = saved;
-}
 
 /* Returns the name in `app "NAME"`, new, or NULL when section is not one. */
 static char *
@@ -520,7 +149,7 @@ loader_section(struct loader *ld, const char *section)
 	ld->app = xcalloc(1, sizeof *ld->app);
 	ld->app->name = name;
 	ld->app->line = ld->section_line;
-	loader_defaults(ld, app_keys, ld->app);
+	loader_defaults(ld, conf_app_keys, ld->app);
 	ld->cfg->apps = xrealloc(ld->cfg->apps, (ld->cfg->napps + 1) * sizeof *ld->cfg->apps);
 	ld->cfg->apps[ld->cfg->napps++] = ld->app;
 }
@@ -552,10 +181,10 @@ loader_handler(void *user, const char *section, const char *name, const char *va
 	if (ld->bad_section)
 		return 1;
 	if (ld->in_server) {
-		keys = server_keys;
+		keys = conf_server_keys;
 		base = &ld->cfg->server;
 	} else if (ld->app != NULL) {
-		keys = app_keys;
+		keys = conf_app_keys;
 		base = ld->app;
 	} else {
 		loader_error(ld, ld->line, "'%s' is outside any section; put it under [server] or [app \"NAME\"]", name);
@@ -657,7 +286,7 @@ conf_load(const char *path, FILE *report, int *nerrors, int *nwarnings)
 			ld.dir = abs;
 		}
 	}
-	loader_defaults(&ld, server_keys, &ld.cfg->server);
+	loader_defaults(&ld, conf_server_keys, &ld.cfg->server);
 
 	ld.file = fopen(path, "r");
 	if (ld.file == NULL) {
@@ -701,7 +330,7 @@ app_free(struct app_config *app)
 {
 	if (app == NULL)
 		return;
-	for (const struct key *k = app_keys; k->name != NULL; k++) {
+	for (const struct key *k = conf_app_keys; k->name != NULL; k++) {
 		char *field = (char *)app + k->offset;
 
 		switch (k->type) {

@@ -106,18 +106,11 @@ http_hook(struct http *h, struct MHD_Connection *c, struct request *req)
 		sr.author = res.push.author;
 		sr.message = res.push.message;
 		switch (store_enqueue(h->store, &sr, &id, &cause)) {
-		case STORE_QUEUED: {
-			char url[64];
-
-			snprintf(url, sizeof url, "/api/deployments/%lld", (long long)id);
+		case STORE_QUEUED:
 			log_info("hook '%s': %s push of %.12s queued as deployment %lld",
 			    app->name, res.sender, res.push.after, (long long)id);
-			if (h->api.queued != NULL)
-				h->api.queued(h->api.queued_ctx, app->name);
-			ret = reply_json(c, MHD_HTTP_ACCEPTED, json_pack("{sIssss}",
-			    "deployment", (json_int_t)id, "status", "queued", "url", url));
+			ret = api_accepted(&h->api, c, app->name, id);
 			break;
-		}
 		case STORE_DUPLICATE:
 			log_info("hook '%s': delivery already queued as deployment %lld",
 			    app->name, (long long)id);

@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "fsutil.h"
+#include "ids.h"
 #include "log.h"
 #include "probe.h"
 #include "release.h"
@@ -74,15 +75,6 @@ shell(struct job *j, const char *key, const char *cmd, const struct run_vars *v,
 	return rc;
 }
 
-/* A full object id (SHA-1 or SHA-256), as webhooks send: nothing to resolve. */
-static int
-is_full_id(const char *s)
-{
-	size_t n = strspn(s, "0123456789abcdef");
-
-	return s[n] == '\0' && (n == 40 || n == 64);
-}
-
 /* The commit is now id (a new string, stolen), and the database says so. */
 static void
 set_commit(struct job *j, char *id)
@@ -119,7 +111,7 @@ read_in_place(struct job *j, char **why)
 	if (!git_local(j->git) || !git_cached(j->git) || j->commit == NULL)
 		return 1;
 	/* A miss may happen, quietly: the fetch says why. */
-	if (!is_full_id(j->commit) || strcmp(j->kind, "push") != 0) {
+	if (!ids_is_commit(j->commit, IDS_LOWER) || strcmp(j->kind, "push") != 0) {
 		/* Maybe abbreviated, or a tag: its commit's full id is recorded. */
 		char *id = git_resolve(j->git, j->commit, 1);
 
@@ -188,7 +180,7 @@ step_fetch(struct job *j)
 		set_commit(j, id);
 		steplog_note(j->log, "branch %s is at %s", j->app->branch, j->commit);
 		verified = 1;
-	} else if (!is_full_id(j->commit) || strcmp(j->kind, "push") != 0) {
+	} else if (!ids_is_commit(j->commit, IDS_LOWER) || strcmp(j->kind, "push") != 0) {
 		/*
 		 * An id from the API or CLI may be abbreviated, or name a tag:
 		 * the full id of its commit is what is deployed and recorded. A
