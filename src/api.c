@@ -30,7 +30,8 @@ enum auth { AUTH_NONE, AUTH_BEARER, AUTH_SESSION, AUTH_SESSION_NO_CSRF };
 static enum auth
 api_auth(const struct api *api, struct MHD_Connection *c, int is_post)
 {
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *h =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, API_COOKIE);
 	const char *sent;
 	char csrf[SESSION_ID_LEN + 1];
@@ -39,7 +40,8 @@ api_auth(const struct api *api, struct MHD_Connection *c, int is_post)
 		return AUTH_NONE;
 	if (h != NULL && strncmp(h, "Bearer ", 7) == 0 && sig_equal(h + 7, api->cfg->server.token))
 		return AUTH_BEARER;
-	if (cookie == NULL || api->sessions == NULL || session_check(api->sessions, cookie, csrf) != 0)
+	if (cookie == NULL || api->sessions == NULL ||
+	    session_check(api->sessions, cookie, csrf) != 0)
 		return AUTH_NONE;
 	sent = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
 	if (is_post && (sent == NULL || !sig_equal(sent, csrf)))
@@ -70,7 +72,8 @@ api_login(const struct api *api, struct MHD_Connection *c, const char *body, siz
 		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot make a session; retry");
 	cookie = xasprintf("%s=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d", API_COOKIE, id,
 	    SESSION_TTL_S);
-	ret = reply_json_header(c, MHD_HTTP_OK, json_pack("{ss}", "csrf", csrf), "Set-Cookie", cookie);
+	ret = reply_json_header(c, MHD_HTTP_OK, json_pack("{ss}", "csrf", csrf), "Set-Cookie",
+	    cookie);
 	explicit_bzero(id, sizeof id);
 	free(cookie);
 	return ret;
@@ -85,14 +88,15 @@ api_session(const struct api *api, struct MHD_Connection *c, const char *method)
 
 	if (strcmp(method, MHD_HTTP_METHOD_DELETE) == 0) {
 		session_delete(api->sessions, cookie);
-		return reply_json_header(c, MHD_HTTP_OK, json_pack("{sb}", "logged_out", 1), "Set-Cookie",
-		    API_COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+		return reply_json_header(c, MHD_HTTP_OK, json_pack("{sb}", "logged_out", 1),
+		    "Set-Cookie", API_COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
 		return reply_not_allowed(c, "GET, POST, DELETE");
 	if (cookie == NULL || session_check(api->sessions, cookie, csrf) != 0)
-		return reply_json(c, MHD_HTTP_UNAUTHORIZED, json_pack("{sssb}", "error", "not logged in",
-		    "public_status", api->cfg->server.public_status));
+		return reply_json(c, MHD_HTTP_UNAUTHORIZED,
+		    json_pack("{sssb}", "error", "not logged in", "public_status",
+			api->cfg->server.public_status));
 	return reply_json(c, MHD_HTTP_OK, json_pack("{ss}", "csrf", csrf));
 }
 
@@ -131,7 +135,6 @@ json_text(const char *s)
 	return j;
 }
 
-
 /* The JSON of a deployment, with its steps. */
 static json_t *
 deployment_json(const struct api *api, const struct store_deployment *d)
@@ -143,30 +146,29 @@ deployment_json(const struct api *api, const struct store_deployment *d)
 	char url[64];
 
 	for (int i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{sssssosIsIsI}", "name", steps[i].name,
-		    "status", steps[i].status, "detail", json_text(steps[i].detail),
-		    "started_at", (json_int_t)steps[i].started_at,
-		    "finished_at", (json_int_t)steps[i].finished_at,
-		    "command_ms", (json_int_t)steps[i].command_ms));
+		json_array_append_new(arr,
+		    json_pack("{sssssosIsIsI}", "name", steps[i].name, "status", steps[i].status,
+			"detail", json_text(steps[i].detail), "started_at",
+			(json_int_t)steps[i].started_at, "finished_at",
+			(json_int_t)steps[i].finished_at, "command_ms",
+			(json_int_t)steps[i].command_ms));
 	if (n > 0)
 		store_steps_free(steps, n);
 	snprintf(url, sizeof url, "/api/deployments/%lld", (long long)d->id);
-	obj = json_pack("{sIssssssso*so*so*so*so*so*so*sIsIsIsbsoss}",
-	    "id", (json_int_t)d->id, "app", d->app, "kind", d->kind, "status", d->status,
-	    "commit", json_text(d->commit), "ref", json_text(d->ref),
-	    "sender", json_text(d->sender), "author", json_text(d->author),
-	    "message", json_text(d->message), "color", json_text(d->color),
-	    "error", json_text(d->error),
-	    "created_at", (json_int_t)d->created_at, "started_at", (json_int_t)d->started_at,
-	    "finished_at", (json_int_t)d->finished_at, "bad_release", d->bad,
-	    "steps", arr, "url", url);
+	obj = json_pack("{sIssssssso*so*so*so*so*so*so*sIsIsIsbsoss}", "id", (json_int_t)d->id,
+	    "app", d->app, "kind", d->kind, "status", d->status, "commit", json_text(d->commit),
+	    "ref", json_text(d->ref), "sender", json_text(d->sender), "author",
+	    json_text(d->author), "message", json_text(d->message), "color", json_text(d->color),
+	    "error", json_text(d->error), "created_at", (json_int_t)d->created_at, "started_at",
+	    (json_int_t)d->started_at, "finished_at", (json_int_t)d->finished_at, "bad_release",
+	    d->bad, "steps", arr, "url", url);
 	return obj;
 }
 
 /* Queues a deployment of app of the given kind and answers 202. */
 static enum MHD_Result
-api_queue(const struct api *api, struct MHD_Connection *c, const char *app,
-    const char *kind, const char *commit)
+api_queue(const struct api *api, struct MHD_Connection *c, const char *app, const char *kind,
+    const char *commit)
 {
 	struct store_request req;
 	int64_t id;
@@ -180,7 +182,8 @@ api_queue(const struct api *api, struct MHD_Connection *c, const char *app,
 	if (store_enqueue(api->st, &req, &id, &cause) != STORE_QUEUED) {
 		log_error("api: cannot queue a %s of '%s': %s", kind, app, cause);
 		free(cause);
-		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot store the deployment; retry");
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "cannot store the deployment; retry");
 	}
 	log_info("api: %s of '%s'%s%.12s queued as deployment %lld", kind, app,
 	    commit != NULL ? " at " : "", commit != NULL ? commit : "", (long long)id);
@@ -195,14 +198,14 @@ api_accepted(const struct api *api, struct MHD_Connection *c, const char *app, i
 	if (api->queued != NULL)
 		api->queued(api->queued_ctx, app);
 	snprintf(url, sizeof url, "/api/deployments/%lld", (long long)id);
-	return reply_json(c, MHD_HTTP_ACCEPTED, json_pack("{sIssss}", "deployment", (json_int_t)id,
-	    "status", "queued", "url", url));
+	return reply_json(c, MHD_HTTP_ACCEPTED,
+	    json_pack("{sIssss}", "deployment", (json_int_t)id, "status", "queued", "url", url));
 }
 
 /* POST /api/apps/APP/deploy with an optional {"commit": "..."}. */
 static enum MHD_Result
-api_deploy(const struct api *api, struct MHD_Connection *c, const char *app,
-    const char *body, size_t len)
+api_deploy(const struct api *api, struct MHD_Connection *c, const char *app, const char *body,
+    size_t len)
 {
 	json_t *obj = NULL, *v;
 	json_error_t err;
@@ -224,7 +227,8 @@ api_deploy(const struct api *api, struct MHD_Connection *c, const char *app,
 			return reply_error(c, MHD_HTTP_BAD_REQUEST, "the only field is \"commit\"");
 		}
 		if (v != NULL && !json_is_null(v)) {
-			if (!json_is_string(v) || !ids_is_commit(json_string_value(v), IDS_ABBREV)) {
+			if (!json_is_string(v) ||
+			    !ids_is_commit(json_string_value(v), IDS_ABBREV)) {
 				json_decref(obj);
 				return reply_error(c, MHD_HTTP_BAD_REQUEST,
 				    "\"commit\" must be a commit id (4 to 64 hex digits)");
@@ -251,11 +255,13 @@ api_cancel(const struct api *api, struct MHD_Connection *c, int64_t id)
 	if (rc == 2)
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such deployment");
 	if (rc < 0)
-		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot reach the database; retry");
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "cannot reach the database; retry");
 	if (store_get_deployment(api->st, id, &d) != 0)
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such deployment");
 	if (rc == 1) {
-		snprintf(msg, sizeof msg, "deployment %lld is %s; only queued or running ones can be cancelled",
+		snprintf(msg, sizeof msg,
+		    "deployment %lld is %s; only queued or running ones can be cancelled",
 		    (long long)id, d.status);
 		store_deployment_release(&d);
 		return reply_error(c, MHD_HTTP_CONFLICT, msg);
@@ -264,8 +270,9 @@ api_cancel(const struct api *api, struct MHD_Connection *c, int64_t id)
 	if (strcmp(d.status, "running") == 0 && api->queued != NULL)
 		api->queued(api->queued_ctx, d.app);
 	{
-		enum MHD_Result ret = reply_json(c, MHD_HTTP_OK, json_pack("{sIss}", "deployment",
-		    (json_int_t)id, "status", strcmp(d.status, "running") == 0 ? "cancelling" : d.status));
+		enum MHD_Result ret = reply_json(c, MHD_HTTP_OK,
+		    json_pack("{sIss}", "deployment", (json_int_t)id, "status",
+			strcmp(d.status, "running") == 0 ? "cancelling" : d.status));
 
 		store_deployment_release(&d);
 		return ret;
@@ -300,24 +307,24 @@ api_apps(const struct api *api, struct MHD_Connection *c)
 		if (store_get_app(api->st, app->name, &a) != 0)
 			memset(&a, 0, sizeof a);
 		store_app_queue(api->st, app->name, &queued, &running);
-		json_array_append_new(arr, json_pack("{sssososIsIsssIs{s{siso}s{siso}}sssb}",
-		    "name", app->name,
-		    "active_color", json_text(a.active_color),
-		    "live_commit", json_text(a.live_commit),
-		    "live_deployment", (json_int_t)a.live_deployment,
-		    "since", (json_int_t)a.since,
-		    "state", running ? "deploying" : queued ? "queued" : "idle",
-		    "queue", (json_int_t)queued,
-		    "colors",
-		    "blue", "port", app->blue_port, "commit", json_text(a.commit[0]),
-		    "green", "port", app->green_port, "commit", json_text(a.commit[1]),
-		    "branch", app->branch, "keep_old", app->keep_old));
+		json_array_append_new(arr,
+		    json_pack("{sssososIsIsssIs{s{siso}s{siso}}sssb}", "name", app->name,
+			"active_color", json_text(a.active_color), "live_commit",
+			json_text(a.live_commit), "live_deployment", (json_int_t)a.live_deployment,
+			"since", (json_int_t)a.since, "state",
+			running    ? "deploying" :
+			    queued ? "queued" :
+				     "idle",
+			"queue", (json_int_t)queued, "colors", "blue", "port", app->blue_port,
+			"commit", json_text(a.commit[0]), "green", "port", app->green_port,
+			"commit", json_text(a.commit[1]), "branch", app->branch, "keep_old",
+			app->keep_old));
 		if (running)
-			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "running",
-			    json_integer(running));
+			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1),
+			    "running", json_integer(running));
 		else
-			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "running",
-			    json_null());
+			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1),
+			    "running", json_null());
 		store_app_release(&a);
 	}
 	return reply_json(c, MHD_HTTP_OK, json_pack("{so}", "apps", arr));
@@ -365,15 +372,17 @@ api_history(const struct api *api, struct MHD_Connection *c, const char *app)
 		return ret;
 	n = store_list_deployments(api->st, app, before, (int)limit, &list);
 	if (n < 0)
-		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot read the database; retry");
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "cannot read the database; retry");
 	arr = json_array();
 	for (int i = 0; i < n; i++) {
 		json_t *d = deployment_json(api, &list[i]);
 
 		json_array_append_new(arr, d);
 	}
-	ret = reply_json(c, MHD_HTTP_OK, json_pack("{soso}", "deployments", arr, "next_before",
-	    n == limit ? json_integer(list[n - 1].id) : json_null()));
+	ret = reply_json(c, MHD_HTTP_OK,
+	    json_pack("{soso}", "deployments", arr, "next_before",
+		n == limit ? json_integer(list[n - 1].id) : json_null()));
 	store_deployments_free(list, n);
 	return ret;
 }
@@ -398,23 +407,24 @@ api_log(const struct api *api, struct MHD_Connection *c, int64_t id)
 	n = store_get_log(api->st, id, offset, API_LOG_MAX, &lines);
 	if (n < 0) {
 		store_deployment_release(&d);
-		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot read the database; retry");
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "cannot read the database; retry");
 	}
 	arr = json_array();
 	for (int i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{sIssso}", "ts", (json_int_t)lines[i].ts,
-		    "stream", lines[i].stream, "line", json_text(lines[i].text)));
-	ret = reply_json(c, MHD_HTTP_OK, json_pack("{sosIsbss}", "lines", arr,
-	    "next_offset", (json_int_t)(offset + n), "done", done && n < API_LOG_MAX,
-	    "status", d.status));
+		json_array_append_new(arr,
+		    json_pack("{sIssso}", "ts", (json_int_t)lines[i].ts, "stream", lines[i].stream,
+			"line", json_text(lines[i].text)));
+	ret = reply_json(c, MHD_HTTP_OK,
+	    json_pack("{sosIsbss}", "lines", arr, "next_offset", (json_int_t)(offset + n), "done",
+		done && n < API_LOG_MAX, "status", d.status));
 	store_log_free(lines, n);
 	store_deployment_release(&d);
 	return ret;
 }
 
 /* Appends to a growing text buffer. */
-static void __attribute__((format(printf, 2, 3)))
-text_add(char **text, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) text_add(char **text, const char *fmt, ...)
 {
 	va_list ap;
 	char *more, *joined;
@@ -441,13 +451,15 @@ static enum MHD_Result
 api_metrics(const struct api *api, struct MHD_Connection *c)
 {
 	char *text = xstrdup("# HELP turnout_up 1 when the daemon and its database answer.\n"
-	    "# TYPE turnout_up gauge\n");
+			     "# TYPE turnout_up gauge\n");
 
 	text_add(&text, "turnout_up %d\n", store_ping(api->st) == 0);
-	text_add(&text, "# HELP turnout_deployments Deployments by app and final or current status.\n"
+	text_add(&text,
+	    "# HELP turnout_deployments Deployments by app and final or current status.\n"
 	    "# TYPE turnout_deployments gauge\n");
 	store_count_by_status(api->st, metrics_count, &text);
-	text_add(&text, "# HELP turnout_live_color 1 for the color the proxy sends traffic to.\n"
+	text_add(&text,
+	    "# HELP turnout_live_color 1 for the color the proxy sends traffic to.\n"
 	    "# TYPE turnout_live_color gauge\n");
 	for (size_t i = 0; i < api->cfg->napps; i++) {
 		struct store_app a;
@@ -455,10 +467,13 @@ api_metrics(const struct api *api, struct MHD_Connection *c)
 
 		if (store_get_app(api->st, api->cfg->apps[i]->name, &a) != 0)
 			continue;
-		text_add(&text, "turnout_live_color{app=\"%s\",color=\"blue\"} %d\n"
+		text_add(&text,
+		    "turnout_live_color{app=\"%s\",color=\"blue\"} %d\n"
 		    "turnout_live_color{app=\"%s\",color=\"green\"} %d\n",
-		    api->cfg->apps[i]->name, a.active_color != NULL && strcmp(a.active_color, "blue") == 0,
-		    api->cfg->apps[i]->name, a.active_color != NULL && strcmp(a.active_color, "green") == 0);
+		    api->cfg->apps[i]->name,
+		    a.active_color != NULL && strcmp(a.active_color, "blue") == 0,
+		    api->cfg->apps[i]->name,
+		    a.active_color != NULL && strcmp(a.active_color, "green") == 0);
 		store_app_queue(api->st, api->cfg->apps[i]->name, &queued, &running);
 		text_add(&text, "turnout_queue_length{app=\"%s\"} %lld\n", api->cfg->apps[i]->name,
 		    (long long)queued);
@@ -468,17 +483,19 @@ api_metrics(const struct api *api, struct MHD_Connection *c)
 }
 
 enum MHD_Result
-api_handle(const struct api *api, struct MHD_Connection *c, const char *method,
-    const char *url, const char *body, size_t len)
+api_handle(const struct api *api, struct MHD_Connection *c, const char *method, const char *url,
+    const char *body, size_t len)
 {
 	int is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-	int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	int is_get =
+	    strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	const char *rest, *slash;
 
 	enum auth auth;
 
 	if (api->cfg->server.token == NULL)
-		return reply_error(c, MHD_HTTP_UNAUTHORIZED, "the API is closed: set token_file in [server]");
+		return reply_error(c, MHD_HTTP_UNAUTHORIZED,
+		    "the API is closed: set token_file in [server]");
 	if (strcmp(url, "/api/session") == 0) {
 		if (is_post)
 			return api_login(api, c, body, len);
@@ -531,7 +548,8 @@ api_handle(const struct api *api, struct MHD_Connection *c, const char *method,
 		slash = strchr(rest, '/');
 		id = parse_id(rest, slash != NULL ? (size_t)(slash - rest) : strlen(rest));
 		if (id < 0)
-			return reply_error(c, MHD_HTTP_BAD_REQUEST, "a deployment id is a positive whole number");
+			return reply_error(c, MHD_HTTP_BAD_REQUEST,
+			    "a deployment id is a positive whole number");
 		if (slash == NULL) {
 			if (!is_get)
 				return reply_not_allowed(c, "GET, HEAD");

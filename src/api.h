@@ -19,7 +19,7 @@ typedef void (*api_queued_fn)(void *ctx, const char *app);
 struct api {
 	const struct config *cfg;
 	struct store *st;
-	struct sessions *sessions;	/* dashboard logins */
+	struct sessions *sessions; /* dashboard logins */
 	api_queued_fn queued;
 	void *queued_ctx;
 };
@@ -47,7 +47,7 @@ enum MHD_Result api_accepted(const struct api *api, struct MHD_Connection *c, co
  * Auth: "Authorization: Bearer TOKEN", or a session cookie whose POSTs
  * carry its X-CSRF-Token; GETs need neither with public_status = yes.
  */
-enum MHD_Result api_handle(const struct api *api, struct MHD_Connection *c,
-    const char *method, const char *url, const char *body, size_t len);
+enum MHD_Result api_handle(const struct api *api, struct MHD_Connection *c, const char *method,
+    const char *url, const char *body, size_t len);
 
 #endif

@@ -5,7 +5,7 @@
 #define BANNED(func) sorry_##func##_is_a_banned_function
 
 #undef strcpy
-#define strcpy(x, y) BANNED(strcpy)         /* use xstrdup or snprintf */
+#define strcpy(x, y) BANNED(strcpy) /* use xstrdup or snprintf */
 #undef strcat
 #define strcat(x, y) BANNED(strcat)
 #undef strncpy
@@ -13,11 +13,11 @@
 #undef strncat
 #define strncat(x, y, n) BANNED(strncat)
 #undef sprintf
-#define sprintf(...) BANNED(sprintf)        /* use snprintf or xasprintf */
+#define sprintf(...) BANNED(sprintf) /* use snprintf or xasprintf */
 #undef vsprintf
 #define vsprintf(...) BANNED(vsprintf)
 #undef strtok
-#define strtok(x, y) BANNED(strtok)         /* use strtok_r or strsep */
+#define strtok(x, y) BANNED(strtok) /* use strtok_r or strsep */
 #undef gets
 #define gets(x) BANNED(gets)
 

@@ -19,13 +19,13 @@
 
 /* One run of a command: the daemon to ask and what the user asked. */
 struct client {
-	char *url;		/* base URL, no trailing slash */
+	char *url; /* base URL, no trailing slash */
 	char *token;
-	const char *arg[2];	/* positional arguments, borrowed from argv */
-	int wait;		/* --wait */
-	int follow;		/* -f */
-	long limit;		/* -n N */
-	int64_t id;		/* the deployment id argument */
+	const char *arg[2]; /* positional arguments, borrowed from argv */
+	int wait; /* --wait */
+	int follow; /* -f */
+	long limit; /* -n N */
+	int64_t id; /* the deployment id argument */
 };
 
 struct buf {
@@ -51,8 +51,8 @@ buf_write(char *data, size_t size, size_t nmemb, void *userdata)
  * *out (may be NULL), or -1 when the daemon cannot be reached (said on stderr).
  */
 static long
-client_request(const struct client *cl, const char *method, const char *path,
-    const char *body, json_t **out)
+client_request(const struct client *cl, const char *method, const char *path, const char *body,
+    json_t **out)
 {
 	CURL *curl = curl_easy_init();
 	struct curl_slist *headers = NULL;
@@ -76,7 +76,8 @@ client_request(const struct client *cl, const char *method, const char *path,
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	rc = curl_easy_perform(curl);
 	if (rc != CURLE_OK)
-		fprintf(stderr, "turnout: cannot reach the daemon at %s: %s; is 'turnout serve' running? (set TURNOUT_URL to use another)\n",
+		fprintf(stderr,
+		    "turnout: cannot reach the daemon at %s: %s; is 'turnout serve' running? (set TURNOUT_URL to use another)\n",
 		    cl->url, curl_easy_strerror(rc));
 	else {
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -99,10 +100,12 @@ client_error(long status, json_t *answer)
 	const char *msg = json_string_value(json_object_get(answer, "error"));
 
 	if (status == 401)
-		fprintf(stderr, "turnout: the daemon refused the token (%s); check token_file or TURNOUT_TOKEN\n",
+		fprintf(stderr,
+		    "turnout: the daemon refused the token (%s); check token_file or TURNOUT_TOKEN\n",
 		    msg != NULL ? msg : "401");
 	else
-		fprintf(stderr, "turnout: %s (HTTP %ld)\n", msg != NULL ? msg : "unexpected answer", status);
+		fprintf(stderr, "turnout: %s (HTTP %ld)\n", msg != NULL ? msg : "unexpected answer",
+		    status);
 	return status >= 500 ? EXIT_FAILED : EXIT_USAGE;
 }
 
@@ -147,13 +150,15 @@ client_wait(const struct client *cl, long long id)
 			if (strcmp(st, "running") == 0) {
 				/* On a terminal the running step ticks in place. */
 				if (tty)
-					printf("\r  %-8s running   %5.1f s", json_string_value(json_object_get(s, "name")),
+					printf("\r  %-8s running   %5.1f s",
+					    json_string_value(json_object_get(s, "name")),
 					    (double)(time(NULL) * 1000LL - a) / 1000.0);
 				break;
 			}
 			printf("%s%-8s %-9s %5.1f s%s%s\n", tty ? "\r  " : "",
-			    json_string_value(json_object_get(s, "name")), st, (double)(b - a) / 1000.0,
-			    detail != NULL ? "  " : "", detail != NULL ? detail : "");
+			    json_string_value(json_object_get(s, "name")), st,
+			    (double)(b - a) / 1000.0, detail != NULL ? "  " : "",
+			    detail != NULL ? detail : "");
 		}
 		shown = i;
 		fflush(stdout);
@@ -162,9 +167,9 @@ client_wait(const struct client *cl, long long id)
 			const char *err = json_string_value(json_object_get(d, "error"));
 			int ok = strcmp(status, "succeeded") == 0;
 
-			printf("%sdeployment %lld %s after %ld s%s%s\n", tty ? "\r" : "", id, status,
-			    (long)(time(NULL) - t0),
-			    err != NULL ? ": " : "", err != NULL ? err : "");
+			printf("%sdeployment %lld %s after %ld s%s%s\n", tty ? "\r" : "", id,
+			    status, (long)(time(NULL) - t0), err != NULL ? ": " : "",
+			    err != NULL ? err : "");
 			json_decref(d);
 			return ok ? EXIT_OK : EXIT_FAILED;
 		}
@@ -185,8 +190,10 @@ client_init(struct client *cl, const char *config_path)
 
 		cfg = conf_load(config_path, NULL, &errors, NULL);
 		if (cfg == NULL) {
-			fprintf(stderr, "turnout: cannot use the config '%s' (run 'turnout check-config'),"
-			    " or set TURNOUT_URL and TURNOUT_TOKEN\n", config_path);
+			fprintf(stderr,
+			    "turnout: cannot use the config '%s' (run 'turnout check-config'),"
+			    " or set TURNOUT_URL and TURNOUT_TOKEN\n",
+			    config_path);
 			return -1;
 		}
 	}
@@ -252,10 +259,10 @@ client_get(const struct client *cl, const char *path, json_t **out)
 }
 
 /* What a command takes beside -c FILE and its positional arguments. */
-#define TAKES_WAIT 0x1		/* --wait */
-#define TAKES_FOLLOW 0x2	/* -f */
-#define TAKES_LIMIT 0x4		/* -n N */
-#define TAKES_ID 0x8		/* its argument is a deployment id, not an app name */
+#define TAKES_WAIT 0x1 /* --wait */
+#define TAKES_FOLLOW 0x2 /* -f */
+#define TAKES_LIMIT 0x4 /* -n N */
+#define TAKES_ID 0x8 /* its argument is a deployment id, not an app name */
 
 /*
  * Reads a command's arguments into cl (min to max positional ones, the
@@ -285,11 +292,14 @@ client_open(struct client *cl, int argc, char **argv, int takes, int min, int ma
 			cl->follow = 1;
 		else if (strcmp(rest[i], "-n") == 0 && (takes & TAKES_LIMIT) && i + 1 < n) {
 			if (ids_parse_long(rest[++i], 1, 100, &cl->limit) != 0) {
-				fprintf(stderr, "turnout %s: -n takes a number from 1 to 100\n", cmd);
+				fprintf(stderr, "turnout %s: -n takes a number from 1 to 100\n",
+				    cmd);
 				rc = EXIT_USAGE;
 			}
 		} else if (rest[i][0] == '-' || nargs == 2) {
-			fprintf(stderr, "turnout %s: unexpected argument '%s' (try: turnout help)\n", cmd, rest[i]);
+			fprintf(stderr,
+			    "turnout %s: unexpected argument '%s' (try: turnout help)\n", cmd,
+			    rest[i]);
 			rc = EXIT_USAGE;
 		} else
 			cl->arg[nargs++] = rest[i];
@@ -301,12 +311,14 @@ client_open(struct client *cl, int argc, char **argv, int takes, int min, int ma
 		return EXIT_SHOW_USAGE;
 	if (takes & TAKES_ID) {
 		if (ids_parse_int64(cl->arg[0], 1, INT64_MAX, &cl->id) != 0) {
-			fprintf(stderr, "turnout %s: '%s' is not a deployment id (see: turnout history APP)\n",
+			fprintf(stderr,
+			    "turnout %s: '%s' is not a deployment id (see: turnout history APP)\n",
 			    cmd, cl->arg[0]);
 			return EXIT_USAGE;
 		}
-	} else if (cl->arg[0] != NULL && (strlen(cl->arg[0]) > 64 || strchr(cl->arg[0], '/') != NULL ||
-	    strchr(cl->arg[0], '?') != NULL)) {
+	} else if (cl->arg[0] != NULL &&
+	    (strlen(cl->arg[0]) > 64 || strchr(cl->arg[0], '/') != NULL ||
+		strchr(cl->arg[0], '?') != NULL)) {
 		fprintf(stderr, "turnout %s: '%s' is not an app name\n", cmd, cl->arg[0]);
 		return EXIT_USAGE;
 	}
@@ -340,7 +352,8 @@ client_cmd_status(int argc, char **argv)
 	if ((rc = client_get(&cl, "/api/apps", &r)) != EXIT_OK)
 		goto out;
 	apps = json_object_get(r, "apps");
-	printf("%-16s %-6s %-12s %-10s %-10s %s\n", "APP", "LIVE", "COMMIT", "SINCE", "STATE", "QUEUE");
+	printf("%-16s %-6s %-12s %-10s %-10s %s\n", "APP", "LIVE", "COMMIT", "SINCE", "STATE",
+	    "QUEUE");
 	for (size_t i = 0; i < json_array_size(apps); i++) {
 		json_t *a = json_array_get(apps, i);
 		char since[32];
@@ -350,7 +363,8 @@ client_cmd_status(int argc, char **argv)
 		format_since(json_integer_value(json_object_get(a, "since")), since, sizeof since);
 		printf("%-16s %-6s %-12.12s %-10s %-10s %lld\n", str_or(a, "name", "?"),
 		    str_or(a, "active_color", "-"), str_or(a, "live_commit", "-"), since,
-		    str_or(a, "state", "?"), (long long)json_integer_value(json_object_get(a, "queue")));
+		    str_or(a, "state", "?"),
+		    (long long)json_integer_value(json_object_get(a, "queue")));
 		shown++;
 	}
 	json_decref(r);
@@ -391,8 +405,9 @@ client_cmd_history(int argc, char **argv)
 		else
 			snprintf(took, sizeof took, "-");
 		printf("%-6lld %-12s %-9s %-12.12s %8s  %-16.16s %.*s%s\n",
-		    (long long)json_integer_value(json_object_get(d, "id")), str_or(d, "status", "?"),
-		    str_or(d, "kind", "?"), str_or(d, "commit", "-"), took, str_or(d, "author", ""),
+		    (long long)json_integer_value(json_object_get(d, "id")),
+		    str_or(d, "status", "?"), str_or(d, "kind", "?"), str_or(d, "commit", "-"),
+		    took, str_or(d, "author", ""),
 		    (int)strcspn(msg, "\n") > 60 ? 60 : (int)strcspn(msg, "\n"), msg,
 		    json_is_true(json_object_get(d, "bad_release")) ? "  [bad release]" : "");
 	}
@@ -416,15 +431,16 @@ client_cmd_logs(int argc, char **argv)
 		json_t *r, *lines;
 		int done;
 
-		snprintf(path, sizeof path, "/api/deployments/%lld/log?offset=%lld", (long long)cl.id,
-		    offset);
+		snprintf(path, sizeof path, "/api/deployments/%lld/log?offset=%lld",
+		    (long long)cl.id, offset);
 		if ((rc = client_get(&cl, path, &r)) != EXIT_OK)
 			break;
 		lines = json_object_get(r, "lines");
 		for (size_t i = 0; i < json_array_size(lines); i++) {
 			json_t *l = json_array_get(lines, i);
 
-			printf("%s%s\n", strcmp(str_or(l, "stream", ""), "turnout") == 0 ? "turnout: " : "",
+			printf("%s%s\n",
+			    strcmp(str_or(l, "stream", ""), "turnout") == 0 ? "turnout: " : "",
 			    str_or(l, "line", ""));
 		}
 		fflush(stdout);

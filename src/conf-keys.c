@@ -19,20 +19,16 @@
 #include "banned.h"
 
 #define S(f) offsetof(struct server_config, f)
-const struct key conf_server_keys[] = {
-	{ "listen", K_LISTEN, S(listen), 0, 0, "127.0.0.1:9000" },
+const struct key conf_server_keys[] = { { "listen", K_LISTEN, S(listen), 0, 0, "127.0.0.1:9000" },
 	{ "state_dir", K_PATH, S(state_dir), 0, 0, "/var/lib/turnout" },
 	{ "token_file", K_TOKEN_FILE, S(token), 0, 0, NULL },
 	{ "public_status", K_BOOL, S(public_status), 0, 1, "no" },
 	{ "max_body", K_SIZE, S(max_body), 1024, 1L << 30, "25m" },
-	{ "log_level", K_LOGLEVEL, S(log_level), 0, 0, "info" },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
+	{ "log_level", K_LOGLEVEL, S(log_level), 0, 0, "info" }, { NULL, 0, 0, 0, 0, NULL } };
 #undef S
 
 #define A(f) offsetof(struct app_config, f)
-const struct key conf_app_keys[] = {
-	{ "repo", K_STRING, A(repo), 0, 0, NULL },
+const struct key conf_app_keys[] = { { "repo", K_STRING, A(repo), 0, 0, NULL },
 	{ "branch", K_STRING, A(branch), 0, 0, "main" },
 	{ "secret", K_SECRET, A(secrets), 0, 0, NULL },
 	{ "secret_file", K_SECRET_FILE, A(secrets), 0, 0, NULL },
@@ -41,10 +37,8 @@ const struct key conf_app_keys[] = {
 	{ "blue_socket", K_PATH, A(blue_socket), 0, 0, NULL },
 	{ "green_socket", K_PATH, A(green_socket), 0, 0, NULL },
 	{ "socket_link", K_PATH, A(socket_link), 0, 0, NULL },
-	{ "build", K_COMMAND, A(build), 0, 0, NULL },
-	{ "start", K_COMMAND, A(start), 0, 0, NULL },
-	{ "stop", K_COMMAND, A(stop), 0, 0, NULL },
-	{ "health", K_URL, A(health), 0, 0, NULL },
+	{ "build", K_COMMAND, A(build), 0, 0, NULL }, { "start", K_COMMAND, A(start), 0, 0, NULL },
+	{ "stop", K_COMMAND, A(stop), 0, 0, NULL }, { "health", K_URL, A(health), 0, 0, NULL },
 	{ "confirm", K_URL, A(confirm), 0, 0, NULL },
 	{ "health_timeout", K_INT, A(health_timeout), 1, 3600, "60" },
 	{ "confirm_timeout", K_INT, A(confirm_timeout), 1, 3600, "30" },
@@ -65,9 +59,7 @@ const struct key conf_app_keys[] = {
 	{ "switch_command", K_COMMAND, A(switch_command), 0, 0, NULL },
 	{ "keep_old", K_BOOL, A(keep_old), 0, 1, "yes" },
 	{ "drain_timeout", K_INT, A(drain_timeout), 0, 86400, "30" },
-	{ "keep_releases", K_INT, A(keep_releases), 1, 1000, "5" },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
+	{ "keep_releases", K_INT, A(keep_releases), 1, 1000, "5" }, { NULL, 0, 0, 0, 0, NULL } };
 #undef A
 
 static char *
@@ -163,11 +155,21 @@ parse_size(const char *v, long min, long max, size_t *out)
 	if (errno != 0 || end == v)
 		return -1;
 	switch (tolower((unsigned char)*end)) {
-	case 'k': mult = 1024; end++; break;
-	case 'm': mult = 1024 * 1024; end++; break;
-	case 'g': mult = 1024 * 1024 * 1024; end++; break;
+	case 'k':
+		mult = 1024;
+		end++;
+		break;
+	case 'm':
+		mult = 1024 * 1024;
+		end++;
+		break;
+	case 'g':
+		mult = 1024 * 1024 * 1024;
+		end++;
+		break;
 	}
-	if (*end != '\0' || n > (unsigned long long)max / mult || n * mult < (unsigned long long)min)
+	if (*end != '\0' || n > (unsigned long long)max / mult ||
+	    n * mult < (unsigned long long)min)
 		return -1;
 	*out = (size_t)(n * mult);
 	return 0;
@@ -227,7 +229,8 @@ loader_set(struct loader *ld, const struct key *k, void *base, const char *value
 		}
 		if (k->type == K_URL && strncmp(value, "http://", 7) != 0 &&
 		    strncmp(value, "https://", 8) != 0) {
-			loader_error(ld, ld->line, "'%s' must be an http:// or https:// URL", k->name);
+			loader_error(ld, ld->line, "'%s' must be an http:// or https:// URL",
+			    k->name);
 			return;
 		}
 		free(*(char **)field);
@@ -261,8 +264,9 @@ loader_set(struct loader *ld, const struct key *k, void *base, const char *value
 		break;
 	case K_SIZE:
 		if (parse_size(value, k->min, k->max, (size_t *)field) != 0)
-			loader_error(ld, ld->line, "'%s' must be a size from %ld bytes to %ld MiB (e.g. 25m)",
-			    k->name, k->min, k->max >> 20);
+			loader_error(ld, ld->line,
+			    "'%s' must be a size from %ld bytes to %ld MiB (e.g. 25m)", k->name,
+			    k->min, k->max >> 20);
 		break;
 	case K_SWITCH: {
 		const struct switch_kind *kind = switch_kind_find(value);
@@ -277,7 +281,8 @@ loader_set(struct loader *ld, const struct key *k, void *base, const char *value
 	}
 	case K_LISTEN:
 		if (parse_listen(value, &ld->cfg->server) != 0) {
-			loader_error(ld, ld->line, "'listen' must be HOST:PORT, e.g. 127.0.0.1:9000");
+			loader_error(ld, ld->line,
+			    "'listen' must be HOST:PORT, e.g. 127.0.0.1:9000");
 			return;
 		}
 		free(*(char **)field);
@@ -285,7 +290,8 @@ loader_set(struct loader *ld, const struct key *k, void *base, const char *value
 		break;
 	case K_LOGLEVEL:
 		if ((b = log_level_parse(value)) < 0) {
-			loader_error(ld, ld->line, "'log_level' must be error, warn, info or debug");
+			loader_error(ld, ld->line,
+			    "'log_level' must be error, warn, info or debug");
 			return;
 		}
 		*(int *)field = b;
@@ -296,7 +302,8 @@ loader_set(struct loader *ld, const struct key *k, void *base, const char *value
 		char **list;
 
 		if (*(char ***)field != NULL && k->type != K_TOKEN_FILE) {
-			loader_error(ld, ld->line, "give the secret once: 'secret' or 'secret_file'");
+			loader_error(ld, ld->line,
+			    "give the secret once: 'secret' or 'secret_file'");
 			return;
 		}
 		if (k->type == K_SECRET) {
@@ -305,7 +312,8 @@ loader_set(struct loader *ld, const struct key *k, void *base, const char *value
 				return;
 			}
 			if (ld->world_readable)
-				loader_warning(ld, ld->line, "this file holds a secret and is readable by other users; use secret_file or chmod o-r");
+				loader_warning(ld, ld->line,
+				    "this file holds a secret and is readable by other users; use secret_file or chmod o-r");
 			list = xcalloc(2, sizeof *list);
 			list[0] = xstrdup(value);
 		} else {

@@ -42,7 +42,6 @@ loader_problem(struct loader *ld, int line, const char *what, const char *fmt, .
 	fputc('\n', ld->report);
 }
 
-
 /* Feeds inih one line at a time so that we know the line number. */
 static char *
 loader_read(char *str, int num, void *stream)
@@ -64,8 +63,10 @@ loader_read(char *str, int num, void *stream)
 		while ((c = fgetc(ld->file)) != EOF && c != '\n')
 			;
 		snprintf(ld->text, sizeof ld->text, "%.60s...", str);
-		loader_error(ld, ld->line, "line is longer than %d characters; continue it on"
-		    " indented lines, which are joined with a space", num - 2);
+		loader_error(ld, ld->line,
+		    "line is longer than %d characters; continue it on"
+		    " indented lines, which are joined with a space",
+		    num - 2);
 		str[0] = '\0';
 		return str;
 	}
@@ -81,7 +82,6 @@ loader_read(char *str, int num, void *stream)
 	snprintf(ld->text, sizeof ld->text, "%.*s", (int)n, str);
 	return str;
 }
-
 
 /* Returns the name in `app "NAME"`, new, or NULL when section is not one. */
 static char *
@@ -130,12 +130,15 @@ loader_section(struct loader *ld, const char *section)
 	}
 	name = app_section_name(section);
 	if (name == NULL) {
-		loader_error(ld, ld->section_line, "unknown section '[%s]'; use [server] or [app \"NAME\"]", section);
+		loader_error(ld, ld->section_line,
+		    "unknown section '[%s]'; use [server] or [app \"NAME\"]", section);
 		ld->bad_section = 1;
 		return;
 	}
 	if (!app_name_ok(name)) {
-		loader_error(ld, ld->section_line, "app name '%s' may hold only letters, digits, '.', '_' and '-' (at most 64)", name);
+		loader_error(ld, ld->section_line,
+		    "app name '%s' may hold only letters, digits, '.', '_' and '-' (at most 64)",
+		    name);
 		ld->bad_section = 1;
 		free(name);
 		return;
@@ -187,7 +190,8 @@ loader_handler(void *user, const char *section, const char *name, const char *va
 		keys = conf_app_keys;
 		base = ld->app;
 	} else {
-		loader_error(ld, ld->line, "'%s' is outside any section; put it under [server] or [app \"NAME\"]", name);
+		loader_error(ld, ld->line,
+		    "'%s' is outside any section; put it under [server] or [app \"NAME\"]", name);
 		return 1;
 	}
 	for (i = 0; keys[i].name != NULL; i++)
@@ -250,7 +254,8 @@ loader_check_app(struct loader *ld, const struct app_config *app)
 	if (app->repo == NULL)
 		loader_error(ld, line, "app '%s' has no 'repo'", n);
 	if (app->secrets == NULL)
-		loader_error(ld, line, "app '%s' has no secret; set 'secret_file' (or 'secret')", n);
+		loader_error(ld, line, "app '%s' has no secret; set 'secret_file' (or 'secret')",
+		    n);
 	if (app->start == NULL)
 		loader_error(ld, line, "app '%s' has no 'start' command", n);
 	if (app->health == NULL)
@@ -280,7 +285,8 @@ conf_load(const char *path, FILE *report, int *nerrors, int *nwarnings)
 		char cwd[4096];
 
 		if (getcwd(cwd, sizeof cwd) != NULL) {
-			char *abs = ld.dir[0] != '\0' ? xasprintf("%s/%s", cwd, ld.dir) : xstrdup(cwd);
+			char *abs =
+			    ld.dir[0] != '\0' ? xasprintf("%s/%s", cwd, ld.dir) : xstrdup(cwd);
 
 			free(ld.dir);
 			ld.dir = abs;
@@ -292,7 +298,8 @@ conf_load(const char *path, FILE *report, int *nerrors, int *nwarnings)
 	if (ld.file == NULL) {
 		ld.errors++;
 		if (report != NULL)
-			fprintf(report, "%s: error: cannot read config: %s (use -c FILE or TURNOUT_CONFIG)\n",
+			fprintf(report,
+			    "%s: error: cannot read config: %s (use -c FILE or TURNOUT_CONFIG)\n",
 			    path, strerror(errno));
 		goto out;
 	}
@@ -307,7 +314,8 @@ conf_load(const char *path, FILE *report, int *nerrors, int *nwarnings)
 	if (ld.cfg->napps == 0)
 		loader_warning(&ld, 1, "no [app \"NAME\"] section: turnout has nothing to deploy");
 	if (ld.cfg->server.token == NULL)
-		loader_warning(&ld, 1, "no 'token_file' in [server]: the API and dashboard are closed");
+		loader_warning(&ld, 1,
+		    "no 'token_file' in [server]: the API and dashboard are closed");
 	ld.line = -1;
 	for (size_t i = 0; i < ld.cfg->napps; i++)
 		loader_check_app(&ld, ld.cfg->apps[i]);
@@ -334,7 +342,10 @@ app_free(struct app_config *app)
 		char *field = (char *)app + k->offset;
 
 		switch (k->type) {
-		case K_STRING: case K_PATH: case K_COMMAND: case K_URL:
+		case K_STRING:
+		case K_PATH:
+		case K_COMMAND:
+		case K_URL:
 			free(*(char **)field);
 			break;
 		default:

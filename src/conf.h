@@ -11,61 +11,61 @@
 
 #define CONF_DEFAULT_PATH "/etc/turnout/turnout.conf"
 
-struct switch_kind;	/* see switch-kind.h */
+struct switch_kind; /* see switch-kind.h */
 
 struct app_config {
 	char *name;
-	int line;			/* of the [app "NAME"] header */
+	int line; /* of the [app "NAME"] header */
 	char *repo;
 	char *branch;
-	char **secrets;			/* NULL-terminated, one or two entries */
+	char **secrets; /* NULL-terminated, one or two entries */
 	int blue_port;
 	int green_port;
 	char *blue_socket;
 	char *green_socket;
 	char *socket_link;
-	char *build;			/* optional */
+	char *build; /* optional */
 	char *start;
-	char *stop;			/* optional */
+	char *stop; /* optional */
 	char *health;
-	char *confirm;			/* optional */
-	int health_timeout;		/* seconds */
+	char *confirm; /* optional */
+	int health_timeout; /* seconds */
 	int confirm_timeout;
 	int fetch_timeout;
 	int build_timeout;
 	int start_timeout;
 	int stop_timeout;
 	int switch_timeout;
-	const struct switch_kind *switch_kind;	/* never NULL once loaded */
+	const struct switch_kind *switch_kind; /* never NULL once loaded */
 	char *nginx_upstream;
-	char *nginx_upstream_name;	/* the upstream block's name, default APP */
-	int nginx_keepalive;		/* idle connections nginx keeps to the color, 0: none */
-	char *nginx_pid;		/* nginx master's pid file: its workers show the reload took */
+	char *nginx_upstream_name; /* the upstream block's name, default APP */
+	int nginx_keepalive; /* idle connections nginx keeps to the color, 0: none */
+	char *nginx_pid; /* nginx master's pid file: its workers show the reload took */
 	char *nginx_test;
 	char *nginx_reload;
 	char *haproxy_socket;
 	char *haproxy_backend;
 	char *switch_command;
 	int keep_old;
-	int drain_timeout;		/* seconds a color's connections get before its stop, 0: none */
+	int drain_timeout; /* seconds a color's connections get before its stop, 0: none */
 	int keep_releases;
 };
 
 struct server_config {
-	char *listen;			/* as written, "HOST:PORT" */
-	char *listen_host;		/* parsed from listen, brackets removed */
-	int listen_port;		/* 0 picks a free port */
+	char *listen; /* as written, "HOST:PORT" */
+	char *listen_host; /* parsed from listen, brackets removed */
+	int listen_port; /* 0 picks a free port */
 	char *state_dir;
-	char *token;			/* read from token_file; NULL disables the API */
+	char *token; /* read from token_file; NULL disables the API */
 	int public_status;
-	size_t max_body;		/* bytes */
-	int log_level;			/* enum log_level */
+	size_t max_body; /* bytes */
+	int log_level; /* enum log_level */
 };
 
 struct config {
 	char *path;
 	struct server_config server;
-	struct app_config **apps;	/* napps entries, in file order */
+	struct app_config **apps; /* napps entries, in file order */
 	size_t napps;
 };
 
@@ -76,8 +76,7 @@ struct config {
  * conf_free when there were no errors, else NULL; *nerrors and
  * *nwarnings (either may be NULL) get the counts.
  */
-struct config *conf_load(const char *path, FILE *report, int *nerrors,
-    int *nwarnings);
+struct config *conf_load(const char *path, FILE *report, int *nerrors, int *nwarnings);
 
 void conf_free(struct config *cfg);
 

@@ -63,8 +63,8 @@ int64_t db_int(struct store *st, int64_t def, const char *sql, const char *types
  * when row stopped, SQLITE_DONE at the end, another on an error; or -1
  * when sql cannot be prepared.
  */
-int db_each(struct store *st, int (*row)(sqlite3_stmt *stmt, void *ctx), void *ctx,
-    const char *sql, const char *types, ...);
+int db_each(struct store *st, int (*row)(sqlite3_stmt *stmt, void *ctx), void *ctx, const char *sql,
+    const char *types, ...);
 
 /*
  * Reads the rows of sql (arguments as for db_prepare, under the lock it
@@ -74,8 +74,8 @@ int db_each(struct store *st, int (*row)(sqlite3_stmt *stmt, void *ctx), void *c
  * sql cannot be prepared, returns NULL and sets *n to -1. An error while
  * stepping ends the array early.
  */
-void *db_rows(struct store *st, size_t size, void (*fill)(sqlite3_stmt *stmt, void *elem),
-    int *n, const char *sql, const char *types, ...);
+void *db_rows(struct store *st, size_t size, void (*fill)(sqlite3_stmt *stmt, void *elem), int *n,
+    const char *sql, const char *types, ...);
 
 /* Returns a new copy of text column i, or NULL for a NULL column. */
 char *db_column_text(sqlite3_stmt *stmt, int i);

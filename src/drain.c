@@ -11,8 +11,8 @@
 #include "banned.h"
 
 enum drain_end
-drain_wait(const struct app_config *app, const char *color, int64_t since_ms,
-    drain_stop_fn stop, void *ctx, struct drain_result *r)
+drain_wait(const struct app_config *app, const char *color, int64_t since_ms, drain_stop_fn stop,
+    void *ctx, struct drain_result *r)
 {
 	int64_t t0 = clock_mono_ms(), deadline = since_ms + app->drain_timeout * 1000LL, now;
 	char *cause = NULL;
@@ -81,18 +81,23 @@ drain_describe(const struct drain_result *r, const char *color, char *buf, size_
 		break;
 	case DRAIN_TIMED_OUT:
 		if (r->timeout == 0) {
-			snprintf(buf, size, "drain_timeout is 0: not waiting for the %d open connection%s"
-			    " of %s", r->at_start, s, color);
+			snprintf(buf, size,
+			    "drain_timeout is 0: not waiting for the %d open connection%s"
+			    " of %s",
+			    r->at_start, s, color);
 			break;
 		}
-		snprintf(buf, size, "drain ran out: %s still has %d of %d connection%s after"
-		    " drain_timeout (%d s, waited %lld ms); stopping it cuts them", color, r->left,
-		    r->at_start, s, r->timeout, r->ms);
+		snprintf(buf, size,
+		    "drain ran out: %s still has %d of %d connection%s after"
+		    " drain_timeout (%d s, waited %lld ms); stopping it cuts them",
+		    color, r->left, r->at_start, s, r->timeout, r->ms);
 		break;
 	case DRAIN_STOPPED:
 	default:
-		snprintf(buf, size, "stopped waiting for %s after %lld ms with %d of %d connection%s"
-		    " open", color, r->ms, r->left, r->at_start, s);
+		snprintf(buf, size,
+		    "stopped waiting for %s after %lld ms with %d of %d connection%s"
+		    " open",
+		    color, r->ms, r->left, r->at_start, s);
 		break;
 	}
 	return buf;

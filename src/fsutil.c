@@ -105,7 +105,7 @@ fsutil_write_atomic(const char *path, const char *text, char **cause)
 		unlink(tmp);
 		goto out;
 	}
-	fsutil_sync_dir(path);	/* the rename itself reaches the disk only with it */
+	fsutil_sync_dir(path); /* the rename itself reaches the disk only with it */
 	rc = 0;
 out:
 	free(tmp);
@@ -147,7 +147,7 @@ remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 		remove_errno = errno;
 		remove_failed = xstrdup(path);
 	}
-	return 0;	/* go on: remove what can be removed */
+	return 0; /* go on: remove what can be removed */
 }
 
 int

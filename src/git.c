@@ -17,10 +17,10 @@
 struct git {
 	char *cache;
 	char *repo;
-	char *shown;			/* repo without user:password@ */
-	char *objects;			/* a local repo's objects, quoted; or NULL */
+	char *shown; /* repo without user:password@ */
+	char *objects; /* a local repo's objects, quoted; or NULL */
 	int timeout;
-	int fetched;			/* git fetched into the cache */
+	int fetched; /* git fetched into the cache */
 	struct steplog *log;
 };
 
@@ -40,10 +40,10 @@ local_objects(const char *repo)
 
 	if (strncmp(path, "file://", 7) == 0)
 		path += 7;
-	if (path[0] != '/' || strchr(path, '%') != NULL)	/* no host, no escapes */
+	if (path[0] != '/' || strchr(path, '%') != NULL) /* no host, no escapes */
 		return NULL;
 	dir = xasprintf("%s/.git/objects", path);
-	head = xasprintf("%s/HEAD", path);	/* a bare repo */
+	head = xasprintf("%s/HEAD", path); /* a bare repo */
 	found = fsutil_is_dir(dir);
 	if (!found) {
 		free(dir);
@@ -132,10 +132,10 @@ run_git(struct git *g, const char *const *argv, const char *index, int with_obje
 	size_t i = 1;
 	int rc;
 
-	while (argv[i] != NULL && argv[i][0] == '-')	/* -C DIR, --git-dir=DIR: not its name */
+	while (argv[i] != NULL && argv[i][0] == '-') /* -C DIR, --git-dir=DIR: not its name */
 		i += strcmp(argv[i], "-C") == 0 ? 2 : 1;
 	snprintf(what, sizeof what, "git %s", argv[i] != NULL ? argv[i] : "");
-	spawn_env_set(env, "GIT_TERMINAL_PROMPT", "0");	/* fail, never ask */
+	spawn_env_set(env, "GIT_TERMINAL_PROMPT", "0"); /* fail, never ask */
 	spawn_env_set(env, "GIT_INDEX_FILE", index);
 	spawn_env_set(env, "GIT_ALTERNATE_OBJECT_DIRECTORIES", with_objects ? g->objects : NULL);
 	memset(&o, 0, sizeof o);
@@ -156,15 +156,15 @@ git_update(struct git *g, char **why)
 {
 	g->fetched = 1;
 	if (!git_cached(g)) {
-		const char *argv[] = { "git", "clone", "--mirror", "--quiet", "--", g->repo, g->cache,
-		    NULL };
+		const char *argv[] = { "git", "clone", "--mirror", "--quiet", "--", g->repo,
+			g->cache, NULL };
 
 		steplog_note(g->log, "cloning %s", g->shown);
 		return run_git(g, argv, NULL, 0, 0, NULL, 0, why);
 	} else {
 		const char *argv[] = { "git", "-C", g->cache, "fetch", "--prune", "--quiet",
-		    "--no-auto-maintenance", "--no-write-fetch-head", "--", g->repo, "+refs/*:refs/*",
-		    NULL };
+			"--no-auto-maintenance", "--no-write-fetch-head", "--", g->repo,
+			"+refs/*:refs/*", NULL };
 
 		return run_git(g, argv, NULL, 0, 0, NULL, 0, why);
 	}
@@ -175,7 +175,7 @@ git_resolve(struct git *g, const char *spec, int quiet)
 {
 	char *arg = xasprintf("%s^{commit}", spec), *why = NULL, *id = NULL, capture[256];
 	const char *argv[] = { "git", "-C", g->cache, "rev-parse", "--verify", "--quiet", arg,
-	    NULL };
+		NULL };
 
 	/* A local repo's objects count too. */
 	if (run_git(g, argv, NULL, 1, quiet, capture, sizeof capture, &why) == 0 &&
@@ -192,7 +192,7 @@ git_read_tree(struct git *g, const char *commit, const char *dir, const char *in
 {
 	char *gitdir = xasprintf("--git-dir=%s", g->cache);
 	char *tree = xasprintf("--work-tree=%s", dir);
-	char *spec = xasprintf("%s^{commit}", commit);	/* never a bare tree */
+	char *spec = xasprintf("%s^{commit}", commit); /* never a bare tree */
 	const char *argv[] = { "git", gitdir, tree, "read-tree", "--reset", "-u", spec, NULL };
 	int rc = run_git(g, argv, index, 1, quiet, NULL, 0, why);
 
@@ -207,10 +207,10 @@ void
 git_maintain(struct git *g)
 {
 	const char *argv[] = { "git", "-C", g->cache, "maintenance", "run", "--auto", "--quiet",
-	    NULL };
+		NULL };
 	char *why = NULL;
 
-	if (!g->fetched || !git_cached(g))	/* nothing new to pack otherwise */
+	if (!g->fetched || !git_cached(g)) /* nothing new to pack otherwise */
 		return;
 	if (run_git(g, argv, NULL, 0, 1, NULL, 0, &why) != 0) {
 		log_warn("git maintenance in %s: %s", g->cache, why);

@@ -46,8 +46,8 @@ char *git_resolve(struct git *g, const char *spec, int quiet);
  * throw-away index file at index, from the cache and a local repo's
  * objects. Returns 0, or -1 with *why (a new string the caller frees).
  */
-int git_read_tree(struct git *g, const char *commit, const char *dir, const char *index,
-    int quiet, char **why);
+int git_read_tree(struct git *g, const char *commit, const char *dir, const char *index, int quiet,
+    char **why);
 
 /*
  * After a deployment that fetched: lets git pack the cache when it wants

@@ -19,10 +19,10 @@ enum proof { PROOF_HEX, PROOF_TOKEN, PROOF_STANDARD };
  */
 struct sender {
 	const char *name;
-	const char *event_header;	/* its presence names the sender */
+	const char *event_header; /* its presence names the sender */
 	enum proof proof;
 	const char *proof_header;
-	const char *prefix;		/* before the hex, for PROOF_HEX */
+	const char *prefix; /* before the hex, for PROOF_HEX */
 	const char *delivery_headers[3];
 	enum payload_kind kind;
 	const char *push_events[3];
@@ -34,19 +34,19 @@ static const struct sender senders[] = {
 	    { "X-Forgejo-Delivery", "X-Gitea-Delivery", NULL }, PAYLOAD_GITEA,
 	    { "push", NULL, NULL }, { NULL, NULL } },
 	{ "gitea", "X-Gitea-Event", PROOF_HEX, "X-Gitea-Signature", "",
-	    { "X-Gitea-Delivery", NULL, NULL }, PAYLOAD_GITEA,
-	    { "push", NULL, NULL }, { NULL, NULL } },
+	    { "X-Gitea-Delivery", NULL, NULL }, PAYLOAD_GITEA, { "push", NULL, NULL },
+	    { NULL, NULL } },
 	{ "gitlab", "webhook-id", PROOF_STANDARD, "webhook-signature", NULL,
-	    { "webhook-id", NULL, NULL }, PAYLOAD_GITLAB,
-	    { "Push Hook", "Tag Push Hook", NULL }, { NULL, NULL } },
+	    { "webhook-id", NULL, NULL }, PAYLOAD_GITLAB, { "Push Hook", "Tag Push Hook", NULL },
+	    { NULL, NULL } },
 	{ "gitlab", "X-Gitlab-Event", PROOF_TOKEN, "X-Gitlab-Token", NULL,
 	    { "Idempotency-Key", "X-Gitlab-Event-UUID", NULL }, PAYLOAD_GITLAB,
 	    { "Push Hook", "Tag Push Hook", NULL }, { NULL, NULL } },
-	{ "github", "X-GitHub-Event", PROOF_HEX, "X-Hub-Signature-256", "sha256=",
-	    { "X-GitHub-Delivery", NULL, NULL }, PAYLOAD_GITHUB,
-	    { "push", NULL, NULL }, { "ping", NULL } },
-	{ "bitbucket", "X-Event-Key", PROOF_HEX, "X-Hub-Signature", "sha256=",
-	    { "X-Request-UUID", NULL, NULL }, PAYLOAD_BITBUCKET,
+	{ "github", "X-GitHub-Event", PROOF_HEX, "X-Hub-Signature-256",
+	    "sha256=", { "X-GitHub-Delivery", NULL, NULL }, PAYLOAD_GITHUB, { "push", NULL, NULL },
+	    { "ping", NULL } },
+	{ "bitbucket", "X-Event-Key", PROOF_HEX, "X-Hub-Signature",
+	    "sha256=", { "X-Request-UUID", NULL, NULL }, PAYLOAD_BITBUCKET,
 	    { "repo:push", NULL, NULL }, { "diagnostics:ping", NULL } },
 };
 
@@ -71,9 +71,8 @@ hook_sender(hook_header_fn get, void *ctx)
 
 /* Checks the sender's proof; returns 0 when it holds, else sets a reason. */
 static int
-hook_check_proof(const struct sender *s, const char *const *secrets,
-    hook_header_fn get, void *ctx, const char *body, size_t len, time_t now,
-    char **reason)
+hook_check_proof(const struct sender *s, const char *const *secrets, hook_header_fn get, void *ctx,
+    const char *body, size_t len, time_t now, char **reason)
 {
 	const char *value = get(ctx, s->proof_header);
 	const char *cause = NULL;
@@ -93,7 +92,7 @@ hook_check_proof(const struct sender *s, const char *const *secrets,
 		break;
 	case PROOF_STANDARD:
 		if (sig_check_standard(secrets, get(ctx, "webhook-id"),
-		    get(ctx, "webhook-timestamp"), value, body, len, now, &cause) == 0)
+			get(ctx, "webhook-timestamp"), value, body, len, now, &cause) == 0)
 			return 0;
 		break;
 	}
@@ -149,8 +148,8 @@ hook_classify(struct hook_result *out, const char *branch)
 }
 
 void
-hook_inspect(const char *const *secrets, const char *branch, hook_header_fn get,
-    void *ctx, const char *body, size_t len, time_t now, struct hook_result *out)
+hook_inspect(const char *const *secrets, const char *branch, hook_header_fn get, void *ctx,
+    const char *body, size_t len, time_t now, struct hook_result *out)
 {
 	const struct sender *s;
 	const char *event, *delivery;
@@ -162,7 +161,7 @@ hook_inspect(const char *const *secrets, const char *branch, hook_header_fn get,
 	if (s == NULL) {
 		out->verdict = HOOK_UNAUTHORIZED;
 		out->reason = xstrdup("no webhook headers: expected X-GitHub-Event, X-Gitlab-Event,"
-		    " X-Gitea-Event, X-Forgejo-Event, webhook-id or X-Event-Key");
+				      " X-Gitea-Event, X-Forgejo-Event, webhook-id or X-Event-Key");
 		return;
 	}
 	out->sender = strcmp(s->name, "forgejo") == 0 ? "gitea" : s->name;
@@ -186,7 +185,8 @@ hook_inspect(const char *const *secrets, const char *branch, hook_header_fn get,
 	delivery = hook_delivery(s, get, ctx);
 	if (delivery != NULL && strlen(delivery) > HOOK_DELIVERY_MAX) {
 		out->verdict = HOOK_BAD_REQUEST;
-		out->reason = xasprintf("delivery id is longer than %d characters", HOOK_DELIVERY_MAX);
+		out->reason =
+		    xasprintf("delivery id is longer than %d characters", HOOK_DELIVERY_MAX);
 		return;
 	}
 	out->delivery = xstrdup(delivery);

@@ -15,19 +15,19 @@
 typedef const char *(*hook_header_fn)(void *ctx, const char *name);
 
 enum hook_verdict {
-	HOOK_PUSH,		/* queue a deployment of push.after */
-	HOOK_PING,		/* a test delivery: answer pong */
-	HOOK_IGNORED,		/* another branch, a tag, a deletion, another event */
-	HOOK_UNAUTHORIZED,	/* missing or wrong proof */
-	HOOK_BAD_REQUEST,	/* proof good, body unusable */
+	HOOK_PUSH, /* queue a deployment of push.after */
+	HOOK_PING, /* a test delivery: answer pong */
+	HOOK_IGNORED, /* another branch, a tag, a deletion, another event */
+	HOOK_UNAUTHORIZED, /* missing or wrong proof */
+	HOOK_BAD_REQUEST, /* proof good, body unusable */
 };
 
 struct hook_result {
 	enum hook_verdict verdict;
-	const char *sender;	/* static: "github", "gitlab", "gitea", "bitbucket"; NULL if unknown */
-	char *reason;		/* for IGNORED, UNAUTHORIZED, BAD_REQUEST: a sentence for the answer */
-	char *delivery;		/* the sender's delivery id, or NULL */
-	struct push push;	/* filled for HOOK_PUSH */
+	const char *sender; /* static: "github", "gitlab", "gitea", "bitbucket"; NULL if unknown */
+	char *reason; /* for IGNORED, UNAUTHORIZED, BAD_REQUEST: a sentence for the answer */
+	char *delivery; /* the sender's delivery id, or NULL */
+	struct push push; /* filled for HOOK_PUSH */
 };
 
 /* The most a delivery id may hold; longer ones are refused. */
@@ -39,9 +39,8 @@ struct hook_result {
  * proof covers. now is the time for Standard Webhooks timestamps. Always
  * fills *out; the caller releases it with hook_result_release.
  */
-void hook_inspect(const char *const *secrets, const char *branch,
-    hook_header_fn get, void *ctx, const char *body, size_t len, time_t now,
-    struct hook_result *out);
+void hook_inspect(const char *const *secrets, const char *branch, hook_header_fn get, void *ctx,
+    const char *body, size_t len, time_t now, struct hook_result *out);
 
 void hook_result_release(struct hook_result *res);
 

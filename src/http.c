@@ -24,7 +24,7 @@
 
 /* Limits that keep a flood of connections from growing the daemon. */
 #define HTTP_CONNECTION_LIMIT 256
-#define HTTP_CONNECTION_TIMEOUT 30	/* seconds of silence before a connection is dropped */
+#define HTTP_CONNECTION_TIMEOUT 30 /* seconds of silence before a connection is dropped */
 #define HTTP_THREADS 4
 /* All request bodies in memory together: 4 x max_body, at least this. */
 #define HTTP_BODY_BUDGET_MIN (64u << 20)
@@ -46,15 +46,15 @@ struct http {
 
 /* Per-request state, from the first call of the handler to completion. */
 struct request {
-	const struct app_config *app;	/* for /hooks/APP */
-	int is_api;			/* for /api/... */
+	const struct app_config *app; /* for /hooks/APP */
+	int is_api; /* for /api/... */
 	char *body;
 	size_t len;
 	size_t cap;
-	int answered;			/* a response was queued early (413) */
-	int too_large;			/* the body went past max_body while streaming */
-	int busy;			/* ... or past the budget of all connections */
-	size_t discarded;		/* bytes dropped since then */
+	int answered; /* a response was queued early (413) */
+	int too_large; /* the body went past max_body while streaming */
+	int busy; /* ... or past the budget of all connections */
+	size_t discarded; /* bytes dropped since then */
 };
 
 /* hook_header_fn over a libmicrohttpd connection. */
@@ -107,14 +107,15 @@ http_hook(struct http *h, struct MHD_Connection *c, struct request *req)
 		sr.message = res.push.message;
 		switch (store_enqueue(h->store, &sr, &id, &cause)) {
 		case STORE_QUEUED:
-			log_info("hook '%s': %s push of %.12s queued as deployment %lld",
-			    app->name, res.sender, res.push.after, (long long)id);
+			log_info("hook '%s': %s push of %.12s queued as deployment %lld", app->name,
+			    res.sender, res.push.after, (long long)id);
 			ret = api_accepted(&h->api, c, app->name, id);
 			break;
 		case STORE_DUPLICATE:
-			log_info("hook '%s': delivery already queued as deployment %lld",
-			    app->name, (long long)id);
-			ret = reply_json(c, MHD_HTTP_OK, json_pack("{sI}", "duplicate", (json_int_t)id));
+			log_info("hook '%s': delivery already queued as deployment %lld", app->name,
+			    (long long)id);
+			ret = reply_json(c, MHD_HTTP_OK,
+			    json_pack("{sI}", "duplicate", (json_int_t)id));
 			break;
 		case STORE_FAILED:
 		default:
@@ -192,8 +193,8 @@ http_asset(struct MHD_Connection *c, const char *name, const char *type)
 
 /* Handles the first call for /hooks/APP: method, app, declared length. */
 static enum MHD_Result
-http_hook_start(struct http *h, struct MHD_Connection *c, const char *url,
-    const char *method, struct request *req)
+http_hook_start(struct http *h, struct MHD_Connection *c, const char *url, const char *method,
+    struct request *req)
 {
 	const char *name = url + strlen("/hooks/");
 	const char *cl;
@@ -219,15 +220,14 @@ http_hook_start(struct http *h, struct MHD_Connection *c, const char *url,
 }
 
 static enum MHD_Result
-http_access(void *cls, struct MHD_Connection *c, const char *url,
-    const char *method, const char *version, const char *upload_data,
-    size_t *upload_data_size, void **con_cls)
+http_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct http *h = cls;
 	struct request *req = *con_cls;
 	int rc = 0;
-	int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	int is_get =
+	    strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 
 	if (req == NULL) {
 		req = xcalloc(1, sizeof *req);
@@ -245,13 +245,14 @@ http_access(void *cls, struct MHD_Connection *c, const char *url,
 	if (*upload_data_size != 0) {
 		if (req->is_api) {
 			/* API bodies are small JSON objects. */
-			if (request_append(h, req, upload_data, *upload_data_size, API_MAX_BODY) != 0)
+			if (request_append(h, req, upload_data, *upload_data_size, API_MAX_BODY) !=
+			    0)
 				req->too_large = 1;
 			*upload_data_size = 0;
 			return MHD_YES;
 		}
 		if (req->app == NULL) {
-			*upload_data_size = 0;	/* no other route takes a body */
+			*upload_data_size = 0; /* no other route takes a body */
 			return MHD_YES;
 		}
 		/*
@@ -260,8 +261,9 @@ http_access(void *cls, struct MHD_Connection *c, const char *url,
 		 * and answered 413 at its end; one that goes on for another
 		 * max_body is cut off by closing the connection.
 		 */
-		if (req->too_large || (rc = request_append(h, req, upload_data,
-		    *upload_data_size, h->cfg->server.max_body)) != 0) {
+		if (req->too_large ||
+		    (rc = request_append(h, req, upload_data, *upload_data_size,
+			 h->cfg->server.max_body)) != 0) {
 			if (!req->too_large) {
 				req->too_large = 1;
 				req->busy = rc == -2;
@@ -270,7 +272,8 @@ http_access(void *cls, struct MHD_Connection *c, const char *url,
 			req->discarded += *upload_data_size;
 			*upload_data_size = 0;
 			if (req->discarded > h->cfg->server.max_body) {
-				log_warn("hook '%s': streamed body far over max_body; connection closed",
+				log_warn(
+				    "hook '%s': streamed body far over max_body; connection closed",
 				    req->app->name);
 				return MHD_NO;
 			}
@@ -285,8 +288,10 @@ http_access(void *cls, struct MHD_Connection *c, const char *url,
 		return api_handle(&h->api, c, method, url, req->body, req->len);
 	}
 	if (req->busy) {
-		log_warn("hook '%s': too many bodies in memory at once; refused with 503", req->app->name);
-		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "too many webhooks at once; retry");
+		log_warn("hook '%s': too many bodies in memory at once; refused with 503",
+		    req->app->name);
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "too many webhooks at once; retry");
 	}
 	if (req->too_large) {
 		log_warn("hook '%s': streamed body over max_body (%zu) refused", req->app->name,
@@ -356,7 +361,8 @@ http_bind(const char *host, int port, char **cause)
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    ai->ai_protocol);
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -387,23 +393,20 @@ http_start(const struct config *cfg, struct store *st, api_queued_fn queued, voi
 	h->api.st = st;
 	h->api.queued = queued;
 	h->api.queued_ctx = ctx;
-	h->budget = cfg->server.max_body * 4 > HTTP_BODY_BUDGET_MIN ?
-	    cfg->server.max_body * 4 : HTTP_BODY_BUDGET_MIN;
+	h->budget = cfg->server.max_body * 4 > HTTP_BODY_BUDGET_MIN ? cfg->server.max_body * 4 :
+								      HTTP_BODY_BUDGET_MIN;
 	fd = http_bind(cfg->server.listen_host, cfg->server.listen_port, cause);
 	if (fd < 0) {
 		free(h);
 		return NULL;
 	}
-	h->api.sessions = session_new();	/* after the bind: nothing to free before */
-	h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
-	    0, NULL, NULL, http_access, h,
-	    MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTION_LIMIT,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONNECTION_TIMEOUT,
-	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, h,
-	    MHD_OPTION_END);
+	h->api.sessions = session_new(); /* after the bind: nothing to free before */
+	h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
+	    NULL, http_access, h, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned int)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)HTTP_CONNECTION_TIMEOUT, MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, h, MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		*cause = xasprintf("cannot start the HTTP server on %s", cfg->server.listen);
 		close(fd);

@@ -17,8 +17,8 @@ struct http;
  * (may be NULL) is called with ctx after each deployment is queued.
  * Returns NULL and sets *cause (new string) on failure.
  */
-struct http *http_start(const struct config *cfg, struct store *st, api_queued_fn queued,
-    void *ctx, char **cause);
+struct http *http_start(const struct config *cfg, struct store *st, api_queued_fn queued, void *ctx,
+    char **cause);
 
 /* Returns the port actually bound (useful with "listen = 127.0.0.1:0"). */
 int http_port(const struct http *h);

@@ -104,8 +104,7 @@ ids_parse_long(const char *s, long min, long max, long *out)
 }
 
 int
-ids_parse_digits(const char *s, size_t len, int64_t min, int64_t max,
-    int64_t *out)
+ids_parse_digits(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
 {
 	int64_t v = 0;
 

@@ -47,8 +47,8 @@ log_vwrite(enum log_level level, const char *func, const char *fmt, va_list ap)
 	/* One fprintf per line so threads do not interleave inside a line. */
 	char msg[2048];
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	fprintf(stderr, "%s.%03ldZ %s %s: %s\n", stamp, ts.tv_nsec / 1000000,
-	    log_names[level], func, msg);
+	fprintf(stderr, "%s.%03ldZ %s %s: %s\n", stamp, ts.tv_nsec / 1000000, log_names[level],
+	    func, msg);
 }
 
 void

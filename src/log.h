@@ -19,10 +19,11 @@ void log_fatal(const char *func, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
 /* The level check comes before any argument is formatted. */
-#define log_at(level, ...) do { \
-	if (log_enabled(level)) \
-		log_write(level, __func__, __VA_ARGS__); \
-} while (0)
+#define log_at(level, ...) \
+	do { \
+		if (log_enabled(level)) \
+			log_write(level, __func__, __VA_ARGS__); \
+	} while (0)
 #define log_debug(...) log_at(LOG_LEVEL_DEBUG, __VA_ARGS__)
 #define log_info(...) log_at(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_warn(...) log_at(LOG_LEVEL_WARN, __VA_ARGS__)

@@ -17,7 +17,7 @@
 /* One row a subcommand: its usage line is "turnout NAME ARGS", then HELP. */
 struct cmd {
 	const char *name;
-	int (*run)(int argc, char **argv);	/* argv[0] is the name; an enum exit_code */
+	int (*run)(int argc, char **argv); /* argv[0] is the name; an enum exit_code */
 	const char *args;
 	const char *help;
 };
@@ -30,8 +30,10 @@ static int cmd_help(int, char **);
 static const struct cmd cmds[] = {
 	{ "serve", cmd_serve, "[-c FILE]", "run the daemon in the foreground" },
 	{ "check-config", cmd_check_config, "[-c FILE]", "validate the config, print problems" },
-	{ "deploy", client_cmd_deploy, "APP [COMMIT] [--wait]", "queue a deployment (branch head if no commit)" },
-	{ "rollback", client_cmd_rollback, "APP [--wait]", "send traffic back to the previous color" },
+	{ "deploy", client_cmd_deploy, "APP [COMMIT] [--wait]",
+	    "queue a deployment (branch head if no commit)" },
+	{ "rollback", client_cmd_rollback, "APP [--wait]",
+	    "send traffic back to the previous color" },
 	{ "status", client_cmd_status, "[APP]", "apps, live color, live commit, queue" },
 	{ "history", client_cmd_history, "APP [-n N]", "past deployments, newest first" },
 	{ "logs", client_cmd_logs, "ID [-f]", "a deployment's log; -f follows it live" },
@@ -78,7 +80,8 @@ config_path(int argc, char **argv, const char *cmd)
 		} else if (strncmp(argv[i], "--config=", 9) == 0)
 			path = argv[i] + 9;
 		else {
-			fprintf(stderr, "turnout %s: unknown argument '%s' (try: turnout help)\n", cmd, argv[i]);
+			fprintf(stderr, "turnout %s: unknown argument '%s' (try: turnout help)\n",
+			    cmd, argv[i]);
 			return NULL;
 		}
 	}

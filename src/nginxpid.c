@@ -40,7 +40,7 @@ serving(pid_t pid)
 	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
 	n = slurp(path, title, sizeof title);
 	if (n <= 0)
-		return 0;	/* gone */
+		return 0; /* gone */
 	/* nginx writes its title over argv: "nginx: worker process[ is shutting down]". */
 	return strstr(title, "worker process") != NULL && strstr(title, "shutting down") == NULL;
 }
@@ -83,21 +83,22 @@ nginxpid_before(const char *pidfile, struct nginxpid *g, char **cause)
 		return -1;
 	}
 	if (kill(g->master, 0) != 0 && errno == ESRCH) {
-		*cause = xasprintf("no nginx master runs as pid %ld (nginx_pid '%s')", (long)g->master,
-		    pidfile);
+		*cause = xasprintf("no nginx master runs as pid %ld (nginx_pid '%s')",
+		    (long)g->master, pidfile);
 		return -1;
 	}
 	n = children(g->master, kids, NGINXPID_MAX);
 	if (n < 0) {
-		*cause = xasprintf("cannot list the workers of nginx (pid %ld): %s", (long)g->master,
-		    strerror(errno));
+		*cause = xasprintf("cannot list the workers of nginx (pid %ld): %s",
+		    (long)g->master, strerror(errno));
 		return -1;
 	}
 	for (int i = 0; i < n; i++)
 		if (serving(kids[i]))
 			g->old[g->nold++] = kids[i];
 	if (g->nold == 0) {
-		*cause = xasprintf("nginx (pid %ld) has no worker processes to watch", (long)g->master);
+		*cause =
+		    xasprintf("nginx (pid %ld) has no worker processes to watch", (long)g->master);
 		return -1;
 	}
 	return 0;
@@ -140,12 +141,17 @@ nginxpid_wait(const struct nginxpid *g, int timeout_ms, long long *took_ms, char
 	}
 	if (n < 0)
 		*cause = xasprintf("nginx's master (pid %ld) went away %lld ms after the reload: it"
-		    " did not reload in place (see its error log)", (long)g->master, *took_ms);
+				   " did not reload in place (see its error log)",
+		    (long)g->master, *took_ms);
 	else if (fresh == 0)
-		*cause = xasprintf("nginx (pid %ld) started no new worker within %lld ms of the reload:"
-		    " it did not take the new config (see its error log)", (long)g->master, *took_ms);
+		*cause =
+		    xasprintf("nginx (pid %ld) started no new worker within %lld ms of the reload:"
+			      " it did not take the new config (see its error log)",
+			(long)g->master, *took_ms);
 	else
-		*cause = xasprintf("%d old nginx worker%s still accepted connections %lld ms after the"
-		    " reload", stale, stale == 1 ? "" : "s", *took_ms);
+		*cause =
+		    xasprintf("%d old nginx worker%s still accepted connections %lld ms after the"
+			      " reload",
+			stale, stale == 1 ? "" : "s", *took_ms);
 	return -1;
 }

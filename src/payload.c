@@ -14,11 +14,11 @@
  * How much of a commit's text we keep. Both are shown on the dashboard and
  * stored with the deployment; neither is needed whole.
  */
-#define PAYLOAD_MESSAGE_MAX	4096
-#define PAYLOAD_AUTHOR_MAX	256
+#define PAYLOAD_MESSAGE_MAX 4096
+#define PAYLOAD_AUTHOR_MAX 256
 
 /* What a forge that marks a deletion with a null side means by "no commit". */
-#define PAYLOAD_ZERO_ID		"0000000000000000000000000000000000000000"
+#define PAYLOAD_ZERO_ID "0000000000000000000000000000000000000000"
 
 /*
  * About NUL: the body is loaded without JSON_ALLOW_NUL, so jansson refuses a
@@ -72,7 +72,8 @@ payload_id(json_t *v, const char *what, char **out, char **cause)
 	if (!ids_is_commit(s, 0)) {
 		/* The value is not echoed: it is outside text. */
 		*cause = xasprintf("payload has a bad '%s': not a 40 or 64 "
-		    "digit hex commit id", what);
+				   "digit hex commit id",
+		    what);
 		return -1;
 	}
 	*out = xstrdup(s);
@@ -118,8 +119,7 @@ payload_common(json_t *root, struct push *push, char **cause)
 	}
 	if (payload_ref(json_string_value(ref), &push->ref, cause) != 0)
 		return -1;
-	if (payload_id(json_object_get(root, "after"), "after", &push->after,
-	    cause) != 0)
+	if (payload_id(json_object_get(root, "after"), "after", &push->after, cause) != 0)
 		return -1;
 	before = json_object_get(root, "before");
 	if (before != NULL && !json_is_null(before) &&
@@ -135,10 +135,8 @@ payload_commit(struct push *push, json_t *commit)
 {
 	json_t *author = json_object_get(commit, "author");
 
-	push->author = payload_text(payload_string(author, "name"),
-	    PAYLOAD_AUTHOR_MAX);
-	push->message = payload_text(payload_string(commit, "message"),
-	    PAYLOAD_MESSAGE_MAX);
+	push->author = payload_text(payload_string(author, "name"), PAYLOAD_AUTHOR_MAX);
+	push->message = payload_text(payload_string(commit, "message"), PAYLOAD_MESSAGE_MAX);
 }
 
 /* Parses a GitHub push event; head_commit is null for a deletion. */
@@ -180,11 +178,9 @@ payload_gitlab(json_t *root, struct push *push, char **cause)
 		commit = json_array_get(commits, n - 1);
 	payload_commit(push, commit);
 	if (push->author == NULL)
-		push->author = payload_text(payload_string(root, "user_name"),
-		    PAYLOAD_AUTHOR_MAX);
+		push->author = payload_text(payload_string(root, "user_name"), PAYLOAD_AUTHOR_MAX);
 	if (push->message == NULL)
-		push->message = payload_text(payload_string(root, "message"),
-		    PAYLOAD_MESSAGE_MAX);
+		push->message = payload_text(payload_string(root, "message"), PAYLOAD_MESSAGE_MAX);
 	return 0;
 }
 
@@ -236,7 +232,7 @@ payload_bitbucket(json_t *root, struct push *push, char **cause)
 	side = json_is_object(to) ? to : from;
 	if (!json_is_object(side)) {
 		*cause = xstrdup("payload has no 'new' or 'old' in "
-		    "push.changes");
+				 "push.changes");
 		return -1;
 	}
 
@@ -262,25 +258,24 @@ payload_bitbucket(json_t *root, struct push *push, char **cause)
 
 	if (json_is_object(to)) {
 		target = json_object_get(to, "target");
-		if (payload_id(json_object_get(target, "hash"),
-		    "new.target.hash", &push->after, cause) != 0)
+		if (payload_id(json_object_get(target, "hash"), "new.target.hash", &push->after,
+			cause) != 0)
 			return -1;
 		author = json_object_get(target, "author");
-		who = payload_string(json_object_get(author, "user"),
-		    "display_name");
+		who = payload_string(json_object_get(author, "user"), "display_name");
 		if (who == NULL)
 			who = payload_string(author, "raw");
 		push->author = payload_text(who, PAYLOAD_AUTHOR_MAX);
-		push->message = payload_text(payload_string(target, "message"),
-		    PAYLOAD_MESSAGE_MAX);
+		push->message =
+		    payload_text(payload_string(target, "message"), PAYLOAD_MESSAGE_MAX);
 	} else {
 		push->after = xstrdup(PAYLOAD_ZERO_ID);
 		push->deleted = 1;
 	}
 	if (json_is_object(from)) {
 		target = json_object_get(from, "target");
-		if (payload_id(json_object_get(target, "hash"),
-		    "old.target.hash", &push->before, cause) != 0)
+		if (payload_id(json_object_get(target, "hash"), "old.target.hash", &push->before,
+			cause) != 0)
 			return -1;
 	}
 	return 0;
@@ -288,8 +283,7 @@ payload_bitbucket(json_t *root, struct push *push, char **cause)
 
 /* Parses a push payload into *out; on failure *out is left zeroed. */
 int
-payload_parse(enum payload_kind kind, const char *body, size_t len,
-    struct push *out, char **cause)
+payload_parse(enum payload_kind kind, const char *body, size_t len, struct push *out, char **cause)
 {
 	json_error_t error;
 	json_t *root;
@@ -300,8 +294,7 @@ payload_parse(enum payload_kind kind, const char *body, size_t len,
 
 	root = json_loadb(body, len, 0, &error);
 	if (root == NULL) {
-		*cause = xasprintf("body is not JSON: %s at line %d",
-		    error.text, error.line);
+		*cause = xasprintf("body is not JSON: %s at line %d", error.text, error.line);
 		return -1;
 	}
 	if (!json_is_object(root)) {
@@ -363,8 +356,7 @@ payload_unescape(const char *s, size_t n, size_t *outlen)
 		else if (s[i] != '%')
 			out[o++] = s[i];
 		else {
-			if (n - i < 3 ||
-			    (hi = ids_hex_value(s[i + 1])) < 0 ||
+			if (n - i < 3 || (hi = ids_hex_value(s[i + 1])) < 0 ||
 			    (lo = ids_hex_value(s[i + 2])) < 0) {
 				free(out);
 				return NULL;

@@ -9,19 +9,19 @@
 #include <stddef.h>
 
 enum payload_kind {
-	PAYLOAD_GITHUB,		/* GitHub push event */
-	PAYLOAD_GITLAB,		/* GitLab "Push Hook" / "Tag Push Hook" (plain or signed) */
-	PAYLOAD_GITEA,		/* Gitea / Forgejo push event */
-	PAYLOAD_BITBUCKET,	/* Bitbucket Cloud repo:push */
+	PAYLOAD_GITHUB, /* GitHub push event */
+	PAYLOAD_GITLAB, /* GitLab "Push Hook" / "Tag Push Hook" (plain or signed) */
+	PAYLOAD_GITEA, /* Gitea / Forgejo push event */
+	PAYLOAD_BITBUCKET, /* Bitbucket Cloud repo:push */
 };
 
 struct push {
-	char *ref;	/* full ref: "refs/heads/main", "refs/tags/v1" */
-	char *after;	/* new commit id, lowercase hex (40 or 64 digits) */
-	char *before;	/* old commit id, or NULL when the payload has none */
-	int deleted;	/* 1 when the ref was deleted (after is all zeros / null) */
-	char *author;	/* head commit author name, or NULL */
-	char *message;	/* head commit message, or NULL */
+	char *ref; /* full ref: "refs/heads/main", "refs/tags/v1" */
+	char *after; /* new commit id, lowercase hex (40 or 64 digits) */
+	char *before; /* old commit id, or NULL when the payload has none */
+	int deleted; /* 1 when the ref was deleted (after is all zeros / null) */
+	char *author; /* head commit author name, or NULL */
+	char *message; /* head commit message, or NULL */
 };
 
 /*
@@ -34,8 +34,8 @@ struct push {
  * deleted is 1. A commit id that is not 40 or 64 hex digits, or a ref that
  * is not a string, is an error.
  */
-int payload_parse(enum payload_kind kind, const char *body, size_t len,
-    struct push *out, char **cause);
+int payload_parse(enum payload_kind kind, const char *body, size_t len, struct push *out,
+    char **cause);
 
 /* Frees what a struct push holds and zeroes it; NULL is a no-op. */
 void payload_push_release(struct push *push);

@@ -92,8 +92,8 @@ deploy(struct job *j)
 	const char *color = old != NULL ? switch_other(old) : "blue";
 
 	store_app_release(&a);
-	steplog_note(j->log, "deploying %s to %s (live: %s)", j->commit != NULL ? j->commit : j->app->branch,
-	    color, old != NULL ? old : "nothing");
+	steplog_note(j->log, "deploying %s to %s (live: %s)",
+	    j->commit != NULL ? j->commit : j->app->branch, color, old != NULL ? old : "nothing");
 	j->color = color;
 	if (step_fetch(j) != 0 || step_build(j, color, old) != 0 || step_start(j, color, old) != 0)
 		return stopped_status(j);
@@ -103,7 +103,8 @@ deploy(struct job *j)
 		 * that a rollback never finds it running an unproven release.
 		 */
 		if (steplog_stopped(j->log) != STEPLOG_INTERRUPTED) {
-			steplog_note(j->log, "stopping %s, which did not pass its health check; %s keeps serving",
+			steplog_note(j->log,
+			    "stopping %s, which did not pass its health check; %s keeps serving",
 			    color, old != NULL ? old : "nothing");
 			step_stop_color(j, color, old);
 		}
@@ -112,7 +113,8 @@ deploy(struct job *j)
 	if (step_switch(j, "switch", color, old) != 0)
 		return stopped_status(j);
 	if (step_confirm(j, color) != 0) {
-		store_mark_bad(j->st, j->app->name, j->commit, j->id, "confirm through the proxy failed");
+		store_mark_bad(j->st, j->app->name, j->commit, j->id,
+		    "confirm through the proxy failed");
 		if (old == NULL) {
 			/* Nothing to go back to: the new color stays, marked bad. */
 			store_set_live(j->st, j->app->name, color, j->commit, j->id);
@@ -159,8 +161,10 @@ rollback(struct job *j)
 		j->commit = xstrdup(a.commit[t]);
 		j->release = xstrdup(a.release[t]);
 		store_set_commit(j->st, j->id, j->commit);
-		steplog_note(j->log, "rolling back from %s to %s, which runs %.12s", live, target, j->commit);
-		if (step_verify(j, target, j->app->health_timeout < 10 ? j->app->health_timeout : 10) == 0) {
+		steplog_note(j->log, "rolling back from %s to %s, which runs %.12s", live, target,
+		    j->commit);
+		if (step_verify(j, target,
+			j->app->health_timeout < 10 ? j->app->health_timeout : 10) == 0) {
 			if (step_switch(j, "switch", target, live) != 0)
 				status = "failed";
 			else if (step_confirm(j, target) != 0) {
@@ -177,10 +181,12 @@ rollback(struct job *j)
 			goto out;
 		}
 		if (steplog_stopped(j->log) != STEPLOG_FAILED) {
-			status = steplog_stopped(j->log) == STEPLOG_CANCELLED ? "cancelled" : "interrupted";
+			status = steplog_stopped(j->log) == STEPLOG_CANCELLED ? "cancelled" :
+										"interrupted";
 			goto out;
 		}
-		steplog_note(j->log, "%s is not running: redeploying %.12s instead", target, j->commit);
+		steplog_note(j->log, "%s is not running: redeploying %.12s instead", target,
+		    j->commit);
 		steplog_set_stopped(j->log, STEPLOG_RUNNING);
 		steplog_forget(j->log);
 		free(j->release);
@@ -195,7 +201,9 @@ rollback(struct job *j)
 		free(j->commit);
 		j->commit = candidate;
 		store_set_commit(j->st, j->id, j->commit);
-		steplog_note(j->log, "%s holds no good release: redeploying the last good one, %.12s", target, j->commit);
+		steplog_note(j->log,
+		    "%s holds no good release: redeploying the last good one, %.12s", target,
+		    j->commit);
 	}
 	status = deploy(j);
 out:
@@ -228,10 +236,13 @@ finish_handover(struct job *j, int own)
 		return;
 	steplog_begin(j->log, "retire");
 	if (h->from == j->id)
-		steplog_note(j->log, "the deployment queued after this one did not run: stopping %s once it has"
-		    " drained", color);
+		steplog_note(j->log,
+		    "the deployment queued after this one did not run: stopping %s once it has"
+		    " drained",
+		    color);
 	else
-		steplog_note(j->log, "%s, retired by #%lld, is still running", color, (long long)h->from);
+		steplog_note(j->log, "%s, retired by #%lld, is still running", color,
+		    (long long)h->from);
 	step_retire_color(j, color, h->since_ms, h->from, live);
 	steplog_end(j->log, "succeeded", NULL);
 }
@@ -245,8 +256,8 @@ state_path(const struct config *cfg, const struct app_config *app, const char *d
 
 /* A job for deployment id of app, with nothing chosen yet. */
 static void
-job_init(struct job *j, const struct config *cfg, const struct app_config *app,
-    struct store *st, int64_t id, const volatile int *stopping, struct drain_handover *handover)
+job_init(struct job *j, const struct config *cfg, const struct app_config *app, struct store *st,
+    int64_t id, const volatile int *stopping, struct drain_handover *handover)
 {
 	char *cache = state_path(cfg, app, "repos"), *secret[2];
 
@@ -284,8 +295,7 @@ job_release(struct job *j)
 
 void
 pipeline_run(const struct config *cfg, const struct app_config *app, struct store *st,
-    const struct store_deployment *d, const volatile int *stopping,
-    struct drain_handover *handover)
+    const struct store_deployment *d, const volatile int *stopping, struct drain_handover *handover)
 {
 	struct job j;
 	const char *status, *error;
@@ -307,13 +317,13 @@ pipeline_run(const struct config *cfg, const struct app_config *app, struct stor
 	    clock_mono_ms() - t0, error != NULL ? ": " : "", error != NULL ? error : "");
 	stopped = steplog_stopped(j.log);
 	if (stopped == STEPLOG_RUNNING || stopped == STEPLOG_FAILED)
-		step_tidy(&j);	/* not while cancelling or shutting down */
+		step_tidy(&j); /* not while cancelling or shutting down */
 	job_release(&j);
 }
 
 void
-pipeline_finish_retire(const struct config *cfg, const struct app_config *app,
-    struct store *st, const volatile int *stopping, struct drain_handover *handover)
+pipeline_finish_retire(const struct config *cfg, const struct app_config *app, struct store *st,
+    const volatile int *stopping, struct drain_handover *handover)
 {
 	struct job j;
 

@@ -19,8 +19,8 @@
  * here, kept by the caller between deployments. All arguments are
  * borrowed.
  */
-void pipeline_run(const struct config *cfg, const struct app_config *app,
-    struct store *st, const struct store_deployment *d, const volatile int *stopping,
+void pipeline_run(const struct config *cfg, const struct app_config *app, struct store *st,
+    const struct store_deployment *d, const volatile int *stopping,
     struct drain_handover *handover);
 
 /*

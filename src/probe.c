@@ -31,7 +31,8 @@ probe_body(char *data, size_t size, size_t nmemb, void *userdata)
 		unsigned char c = (unsigned char)data[i];
 
 		res->excerpt[have++] = (c == '\n' || c == '\r' || c == '\t') ? ' ' :
-		    (isprint(c) || c >= 0x80) ? (char)c : '?';
+		    (isprint(c) || c >= 0x80)                                ? (char)c :
+									       '?';
 	}
 	res->excerpt[have] = '\0';
 	return n;
@@ -59,8 +60,7 @@ probe_header(char *data, size_t size, size_t nmemb, void *userdata)
 }
 
 int
-probe_once(const char *url, const char *unix_socket, int timeout_ms,
-    struct probe_result *res)
+probe_once(const char *url, const char *unix_socket, int timeout_ms, struct probe_result *res)
 {
 	CURL *curl = curl_easy_init();
 	CURLcode rc;
@@ -95,8 +95,7 @@ probe_once(const char *url, const char *unix_socket, int timeout_ms,
 
 int
 probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
-    const char *want_color, probe_cancel_fn cancelled, void *ctx,
-    struct probe_result *res)
+    const char *want_color, probe_cancel_fn cancelled, void *ctx, struct probe_result *res)
 {
 	long long t0 = clock_mono_ms(), deadline = t0 + timeout_s * 1000LL, first = -1;
 	long interval = 10;
@@ -104,7 +103,8 @@ probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
 
 	for (;;) {
 		long long left = deadline - clock_mono_ms();
-		int ok = probe_once(url, unix_socket, left < 2000 ? (left > 100 ? (int)left : 100) : 2000, res);
+		int ok = probe_once(url, unix_socket,
+		    left < 2000 ? (left > 100 ? (int)left : 100) : 2000, res);
 		int other = 0;
 
 		if (ok && want_color != NULL && res->color[0] != '\0' &&
@@ -122,7 +122,7 @@ probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
 		if (!ok)
 			good = 0;
 		else {
-			usleep(20000);	/* the next of the streak, soon */
+			usleep(20000); /* the next of the streak, soon */
 			continue;
 		}
 		if (clock_mono_ms() + interval >= deadline)

@@ -7,11 +7,11 @@
 
 /* What one request saw. */
 struct probe_result {
-	long status;		/* HTTP status, 0 when no answer */
-	char error[256];	/* connection error, or "" */
-	char excerpt[201];	/* the start of the body, printable, or "" */
-	char color[16];		/* the X-Turnout-Color answer header, or "" */
-	long long first_ms;	/* probe_wait: ms to the first good answer, or -1 */
+	long status; /* HTTP status, 0 when no answer */
+	char error[256]; /* connection error, or "" */
+	char excerpt[201]; /* the start of the body, printable, or "" */
+	char color[16]; /* the X-Turnout-Color answer header, or "" */
+	long long first_ms; /* probe_wait: ms to the first good answer, or -1 */
 };
 
 /* Calls curl_global_init; once, before any thread probes. */
@@ -21,8 +21,7 @@ void probe_global_init(void);
  * Makes one GET to url (through unix_socket when not NULL) with a short
  * timeout. Returns 1 for a 2xx answer, 0 otherwise; *res says what was seen.
  */
-int probe_once(const char *url, const char *unix_socket, int timeout_ms,
-    struct probe_result *res);
+int probe_once(const char *url, const char *unix_socket, int timeout_ms, struct probe_result *res);
 
 /* Polled between attempts; returning 1 stops the wait. */
 typedef int (*probe_cancel_fn)(void *ctx);
@@ -39,8 +38,7 @@ typedef int (*probe_cancel_fn)(void *ctx);
  * take some new connections for a moment and answer from the old color.
  */
 int probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
-    const char *want_color, probe_cancel_fn cancelled, void *ctx,
-    struct probe_result *res);
+    const char *want_color, probe_cancel_fn cancelled, void *ctx, struct probe_result *res);
 
 /* Writes a one-line account of a failed probe into buf ("HTTP 503: ...",
  * "connection refused"). */

@@ -23,10 +23,12 @@ reconcile_app(const struct app_config *app, struct store *st)
 		return;
 	if (proxy == NULL) {
 		if (a.active_color != NULL)
-			log_warn("%s: cannot read the live color from the proxy; keeping %s from the database",
+			log_warn(
+			    "%s: cannot read the live color from the proxy; keeping %s from the database",
 			    app->name, a.active_color);
 	} else if (a.active_color == NULL || strcmp(a.active_color, proxy) != 0) {
-		log_warn("%s: the proxy serves %s but the database said %s: taking the proxy's word",
+		log_warn(
+		    "%s: the proxy serves %s but the database said %s: taking the proxy's word",
 		    app->name, proxy, a.active_color != NULL ? a.active_color : "nothing");
 		store_set_live(st, app->name, proxy, a.commit[strcmp(proxy, "green") == 0], 0);
 	} else
@@ -37,7 +39,8 @@ reconcile_app(const struct app_config *app, struct store *st)
 
 		/* A stop between a switch and its rest left the other color draining. */
 		if (switch_rest(app, proxy, &why) != 0) {
-			log_warn("%s: cannot put %s to rest: %s", app->name, switch_other(proxy), why);
+			log_warn("%s: cannot put %s to rest: %s", app->name, switch_other(proxy),
+			    why);
 			free(why);
 		}
 	}

@@ -10,8 +10,8 @@
 
 /* Queues text with the headers every answer carries, and Allow when given. */
 static enum MHD_Result
-reply_queue(struct MHD_Connection *c, unsigned int status, const char *type, char *text,
-    size_t len, const char *header, const char *value)
+reply_queue(struct MHD_Connection *c, unsigned int status, const char *type, char *text, size_t len,
+    const char *header, const char *value)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -28,15 +28,14 @@ reply_queue(struct MHD_Connection *c, unsigned int status, const char *type, cha
 }
 
 enum MHD_Result
-reply_text(struct MHD_Connection *c, unsigned int status, const char *type, char *text,
-    size_t len)
+reply_text(struct MHD_Connection *c, unsigned int status, const char *type, char *text, size_t len)
 {
 	return reply_queue(c, status, type, text, len, NULL, NULL);
 }
 
 enum MHD_Result
-reply_json_header(struct MHD_Connection *c, unsigned int status, json_t *obj,
-    const char *header, const char *value)
+reply_json_header(struct MHD_Connection *c, unsigned int status, json_t *obj, const char *header,
+    const char *value)
 {
 	char *text = json_dumps(obj, JSON_COMPACT);
 	size_t len;

@@ -8,8 +8,8 @@
 #include <microhttpd.h>
 
 /* Queues a response with body text (steals it, freed with free()). */
-enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int status,
-    const char *type, char *text, size_t len);
+enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int status, const char *type,
+    char *text, size_t len);
 /* Queues obj as JSON; steals obj. */
 enum MHD_Result reply_json(struct MHD_Connection *c, unsigned int status, json_t *obj);
 /* Queues {"error": message}. */

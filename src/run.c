@@ -42,7 +42,7 @@ run_env(const struct run_vars *v)
 struct running {
 	struct steplog *log;
 	const struct run_opts *o;
-	char quiet_err[160];		/* a quiet command's first stderr line */
+	char quiet_err[160]; /* a quiet command's first stderr line */
 };
 
 /* spawn_line_fn: a line goes to the log, or is kept when asked. */
@@ -57,7 +57,7 @@ on_line(void *ctx, enum spawn_stream stream, const char *line)
 	if (!o->quiet)
 		steplog_line(r->log, stream == SPAWN_ERR, line);
 	else if (stream == SPAWN_ERR && r->quiet_err[0] == '\0') {
-		char *clean = steplog_masked(r->log, line);	/* it goes into *why */
+		char *clean = steplog_masked(r->log, line); /* it goes into *why */
 
 		snprintf(r->quiet_err, sizeof r->quiet_err, "%s", clean);
 		free(clean);

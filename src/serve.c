@@ -64,7 +64,8 @@ serve_state_dir(const char *dir)
 		return -1;
 	}
 	if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0)
-		log_warn("state_dir '%s' is open to other users and chmod failed: %s", dir, strerror(errno));
+		log_warn("state_dir '%s' is open to other users and chmod failed: %s", dir,
+		    strerror(errno));
 	return 0;
 }
 
@@ -109,8 +110,8 @@ serve_run(const struct config *cfg)
 	/* Recovery: nothing can still be running; the proxy says what is live. */
 	rc = store_recover(store);
 	if (rc > 0)
-		log_warn("%d deployment%s left running by the last run marked interrupted",
-		    rc, rc == 1 ? "" : "s");
+		log_warn("%d deployment%s left running by the last run marked interrupted", rc,
+		    rc == 1 ? "" : "s");
 	for (size_t i = 0; i < cfg->napps; i++)
 		reconcile_app(cfg->apps[i], store);
 	probe_global_init();

@@ -17,7 +17,7 @@
 struct session {
 	char id[SESSION_ID_LEN + 1];
 	char csrf[SESSION_ID_LEN + 1];
-	time_t created;		/* 0: free slot */
+	time_t created; /* 0: free slot */
 };
 
 struct sessions {

@@ -9,7 +9,7 @@
 
 #define SESSION_MAX 256
 #define SESSION_TTL_S (12 * 3600)
-#define SESSION_ID_LEN 64	/* hex digits */
+#define SESSION_ID_LEN 64 /* hex digits */
 
 struct sessions;
 
@@ -17,8 +17,7 @@ struct sessions *session_new(void);
 void session_free(struct sessions *s);
 
 /* Makes a session; fills id and csrf (NUL-terminated hex). Returns 0 or -1. */
-int session_create(struct sessions *s, char id[SESSION_ID_LEN + 1],
-    char csrf[SESSION_ID_LEN + 1]);
+int session_create(struct sessions *s, char id[SESSION_ID_LEN + 1], char csrf[SESSION_ID_LEN + 1]);
 
 /* Returns 0 and fills csrf when id is a live session, else -1. */
 int session_check(struct sessions *s, const char *id, char csrf[SESSION_ID_LEN + 1]);

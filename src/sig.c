@@ -16,9 +16,9 @@
 #include "xmalloc.h"
 #include "banned.h"
 
-#define SIG_RAW_LEN 32			/* bytes of an HMAC-SHA256 */
+#define SIG_RAW_LEN 32 /* bytes of an HMAC-SHA256 */
 #define SIG_HEX_LEN (2 * SIG_RAW_LEN)
-#define SIG_B64_LEN 44			/* base64 of 32 bytes, one '=' */
+#define SIG_B64_LEN 44 /* base64 of 32 bytes, one '=' */
 #define SIG_WHSEC "whsec_"
 #define SIG_STD_VERSION "v1,"
 
@@ -41,15 +41,14 @@ sig_hmac_raw(const void *key, size_t keylen, const void *msg, size_t len,
 		key = sig_empty;
 	if (msg == NULL || len == 0)
 		msg = sig_empty;
-	if (HMAC(EVP_sha256(), key, (int)keylen, msg, len, out,
-	    &outlen) == NULL || outlen != SIG_RAW_LEN)
+	if (HMAC(EVP_sha256(), key, (int)keylen, msg, len, out, &outlen) == NULL ||
+	    outlen != SIG_RAW_LEN)
 		return -1;
 	return 0;
 }
 
 void
-sig_hmac_hex(const void *key, size_t keylen, const void *msg, size_t len,
-    char out[65])
+sig_hmac_hex(const void *key, size_t keylen, const void *msg, size_t len, char out[65])
 {
 	unsigned char raw[SIG_RAW_LEN];
 
@@ -79,8 +78,8 @@ sig_equal(const char *a, const char *b)
 }
 
 int
-sig_check_hex(const char *const *secrets, const char *prefix,
-    const char *header, const void *body, size_t len)
+sig_check_hex(const char *const *secrets, const char *prefix, const char *header, const void *body,
+    size_t len)
 {
 	char got[SIG_HEX_LEN + 1], want[SIG_HEX_LEN + 1];
 	size_t plen;
@@ -127,8 +126,8 @@ sig_check_token(const char *const *secrets, const char *token)
 static int
 sig_b64_char(char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '+' || c == '/';
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    c == '+' || c == '/';
 }
 
 /* Returns the size of the buffer sig_b64_decode needs for text. */
@@ -199,11 +198,9 @@ sig_std_match(const char *header, const char *want, int *seen)
 			continue;
 		}
 		elen = strcspn(header, " ");
-		if (elen > vlen &&
-		    strncmp(header, SIG_STD_VERSION, vlen) == 0) {
+		if (elen > vlen && strncmp(header, SIG_STD_VERSION, vlen) == 0) {
 			*seen = 1;
-			ok |= sig_equal_len(header + vlen, elen - vlen, want,
-			    SIG_B64_LEN);
+			ok |= sig_equal_len(header + vlen, elen - vlen, want, SIG_B64_LEN);
 		}
 		header += elen;
 	}
@@ -211,9 +208,8 @@ sig_std_match(const char *header, const char *want, int *seen)
 }
 
 int
-sig_check_standard(const char *const *secrets, const char *id,
-    const char *timestamp, const char *header, const void *body, size_t len,
-    time_t now, const char **cause)
+sig_check_standard(const char *const *secrets, const char *id, const char *timestamp,
+    const char *header, const void *body, size_t len, time_t now, const char **cause)
 {
 	const char *why = NULL;
 	unsigned char raw[SIG_RAW_LEN], want[SIG_B64_LEN + 1];
@@ -272,10 +268,8 @@ sig_check_standard(const char *const *secrets, const char *id,
 		if (sig_b64_decode(secrets[i] + wlen, key, &keylen) == 0) {
 			nkeys++;
 			if (sig_hmac_raw(key, keylen, msg, msglen, raw) == 0 &&
-			    EVP_EncodeBlock(want, raw, SIG_RAW_LEN) ==
-			    SIG_B64_LEN)
-				ok |= sig_std_match(header, (const char *)want,
-				    &seen);
+			    EVP_EncodeBlock(want, raw, SIG_RAW_LEN) == SIG_B64_LEN)
+				ok |= sig_std_match(header, (const char *)want, &seen);
 		}
 		OPENSSL_cleanse(key, keysize);
 		free(key);

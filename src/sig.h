@@ -16,8 +16,7 @@
 #define SIG_STD_TOLERANCE 300
 
 /* Writes the lowercase hex HMAC-SHA256 of msg under key into out. */
-void sig_hmac_hex(const void *key, size_t keylen, const void *msg, size_t len,
-    char out[65]);
+void sig_hmac_hex(const void *key, size_t keylen, const void *msg, size_t len, char out[65]);
 
 /*
  * Constant-time comparison of two NUL-terminated strings; returns 1 when
@@ -31,8 +30,8 @@ int sig_equal(const char *a, const char *b);
  * Returns 0 when the signature matches some secret, -1 otherwise (also for a
  * NULL header or a malformed one).
  */
-int sig_check_hex(const char *const *secrets, const char *prefix,
-    const char *header, const void *body, size_t len);
+int sig_check_hex(const char *const *secrets, const char *prefix, const char *header,
+    const void *body, size_t len);
 
 /* Checks a shared token (GitLab's X-Gitlab-Token). Returns 0 or -1. */
 int sig_check_token(const char *const *secrets, const char *token);
@@ -46,8 +45,7 @@ int sig_check_token(const char *const *secrets, const char *token);
  * SIG_STD_TOLERANCE of now. Returns 0, or -1 with *cause set to a static
  * string saying why ("stale timestamp", "bad signature", ...).
  */
-int sig_check_standard(const char *const *secrets, const char *id,
-    const char *timestamp, const char *header, const void *body, size_t len,
-    time_t now, const char **cause);
+int sig_check_standard(const char *const *secrets, const char *id, const char *timestamp,
+    const char *header, const void *body, size_t len, time_t now, const char **cause);
 
 #endif

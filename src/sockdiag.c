@@ -65,7 +65,7 @@ dump_once(const void *req, size_t len, each_fn each, void *ctx, int *intr, char 
 		close(fd);
 		return -1;
 	}
-	buf = xmalloc(DUMP_BUF);	/* malloc's alignment suits nlmsghdr */
+	buf = xmalloc(DUMP_BUF); /* malloc's alignment suits nlmsghdr */
 	while (!done) {
 		ssize_t got = recv(fd, buf, DUMP_BUF, 0);
 		const struct nlmsghdr *h;
@@ -74,7 +74,8 @@ dump_once(const void *req, size_t len, each_fn each, void *ctx, int *intr, char 
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0) {
-			*cause = xasprintf("cannot read sock_diag: %s", got < 0 ? strerror(errno) : "end of data");
+			*cause = xasprintf("cannot read sock_diag: %s",
+			    got < 0 ? strerror(errno) : "end of data");
 			count = -1;
 			break;
 		}
@@ -91,7 +92,8 @@ dump_once(const void *req, size_t len, each_fn each, void *ctx, int *intr, char 
 				if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e))
 					*cause = xstrdup("sock_diag sent a short error");
 				else
-					*cause = xasprintf("sock_diag refused the dump: %s", strerror(-e->error));
+					*cause = xasprintf("sock_diag refused the dump: %s",
+					    strerror(-e->error));
 				count = -1;
 				done = 1;
 				break;

@@ -178,7 +178,7 @@ spawn_start(const struct spawn_opts *o, int out, int err, pid_t *pid)
 	/* No descriptor of the daemon's (database, sockets) leaks into a command. */
 	if ((rc = posix_spawn_file_actions_addclosefrom_np(fa, 3)) != 0)
 		goto out;
-#endif	/* else: every descriptor turnout opens is close-on-exec */
+#endif /* else: every descriptor turnout opens is close-on-exec */
 	if (o->cwd != NULL) {
 #ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCHDIR_NP
 		if ((rc = posix_spawn_file_actions_addchdir_np(fa, o->cwd)) != 0)
@@ -201,8 +201,8 @@ spawn_start(const struct spawn_opts *o, int out, int err, pid_t *pid)
 	if ((rc = posix_spawnattr_setsigdefault(attr, &all)) != 0 ||
 	    (rc = posix_spawnattr_setsigmask(attr, &none)) != 0 ||
 	    (rc = posix_spawnattr_setpgroup(attr, 0)) != 0 ||
-	    (rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-	    POSIX_SPAWN_SETSIGMASK)) != 0)
+	    (rc = posix_spawnattr_setflags(attr,
+		 POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) != 0)
 		goto out;
 	rc = posix_spawnp(pid, argv[0], fa, attr, (char *const *)argv, (char *const *)o->envp);
 out:
@@ -316,7 +316,8 @@ spawn_describe(const struct spawn_result *res, char *buf, size_t size)
 		snprintf(buf, size, "exited with %d", res->status);
 		break;
 	case SPAWN_SIGNALED:
-		snprintf(buf, size, "killed by signal %d (%s)", res->status, strsignal(res->status));
+		snprintf(buf, size, "killed by signal %d (%s)", res->status,
+		    strsignal(res->status));
 		break;
 	case SPAWN_TIMED_OUT:
 		snprintf(buf, size, "timed out and was killed");

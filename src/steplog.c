@@ -28,14 +28,14 @@ struct steplog {
 	const volatile int *stopping;
 	struct store_line lines[LOG_BATCH];
 	size_t nlines;
-	size_t nlogged;			/* lines stored so far */
+	size_t nlogged; /* lines stored so far */
 	long long last_flush;
 	long long last_cancel_check;
-	int64_t step;			/* current step row, -1 between steps */
-	const char *step_name;		/* and its name */
-	long long command_ms;		/* the step's time inside operator commands */
+	int64_t step; /* current step row, -1 between steps */
+	const char *step_name; /* and its name */
+	long long command_ms; /* the step's time inside operator commands */
 	enum steplog_stop stop;
-	char *error;			/* the first failed step's detail */
+	char *error; /* the first failed step's detail */
 	const char *fail_step;
 	char *mask[MAX_MASKS];
 	size_t nmasks;
@@ -138,7 +138,8 @@ steplog_masked(const struct steplog *log, const char *text)
 		char *at;
 
 		while ((at = strstr(out, secret)) != NULL) {
-			char *next = xasprintf("%.*s***%s", (int)(at - out), out, at + strlen(secret));
+			char *next =
+			    xasprintf("%.*s***%s", (int)(at - out), out, at + strlen(secret));
 
 			free(out);
 			out = next;
@@ -181,8 +182,8 @@ steplog_end(struct steplog *log, const char *status, const char *detail)
 {
 	if (detail != NULL)
 		steplog_note(log, "%s", detail);
-	if (store_step_end(log->st, log->id, log->step, status, detail, log->command_ms,
-	    log->lines, log->nlines) != 0)
+	if (store_step_end(log->st, log->id, log->step, status, detail, log->command_ms, log->lines,
+		log->nlines) != 0)
 		log_error("deployment %lld: cannot store the end of step %s", (long long)log->id,
 		    steplog_step(log));
 	clear(log);
@@ -220,7 +221,7 @@ steplog_cancelled(struct steplog *log)
 {
 	long long now = clock_mono_ms();
 
-	steplog_tick(log);	/* a quiet command's last lines still show up live */
+	steplog_tick(log); /* a quiet command's last lines still show up live */
 	if (*log->stopping) {
 		log->stop = STEPLOG_INTERRUPTED;
 		return 1;

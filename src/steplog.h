@@ -12,10 +12,10 @@
 
 /* Why a deployment stopped early; the order is the precedence. */
 enum steplog_stop {
-	STEPLOG_RUNNING,	/* it did not */
+	STEPLOG_RUNNING, /* it did not */
 	STEPLOG_FAILED,
 	STEPLOG_CANCELLED,
-	STEPLOG_INTERRUPTED,	/* the daemon shuts down */
+	STEPLOG_INTERRUPTED, /* the daemon shuts down */
 };
 
 /*
@@ -31,8 +31,7 @@ void steplog_free(struct steplog *log);
 void steplog_mask(struct steplog *log, const char *secret);
 
 /* turnout's own line in the log (and the daemon's log at debug level). */
-void steplog_note(struct steplog *log, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void steplog_note(struct steplog *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* text with every masked secret as ***; a new string the caller frees. */
 char *steplog_masked(const struct steplog *log, const char *text);
@@ -60,8 +59,7 @@ void steplog_end(struct steplog *log, const char *status, const char *detail);
  * after a cancel), the deployment stops, and the first reason is what
  * steplog_error says. Returns -1.
  */
-int steplog_fail(struct steplog *log, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int steplog_fail(struct steplog *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Adds ms to the time the current step spent inside operator commands. */
 void steplog_add_ms(struct steplog *log, long long ms);

@@ -174,7 +174,8 @@ step_fetch(struct job *j)
 
 		free(branch);
 		if (id == NULL) {
-			why = xasprintf("branch '%s' is not in %s", j->app->branch, git_shown(j->git));
+			why = xasprintf("branch '%s' is not in %s", j->app->branch,
+			    git_shown(j->git));
 			goto fail;
 		}
 		set_commit(j, id);
@@ -281,7 +282,7 @@ drain_color(struct job *j, const char *color, int64_t since_ms, drain_stop_fn st
 	drain_describe(&r, color, line, sizeof line);
 	steplog_note(j->log, "%s", line);
 	if (store_drain(j->st, j->id, j->app->name, color, steplog_step(j->log),
-	    drain_end_name(r.end), r.at_start, r.left, r.ms, r.timeout) != 0)
+		drain_end_name(r.end), r.at_start, r.left, r.ms, r.timeout) != 0)
 		log_error("deployment %lld: cannot store the drain of %s", (long long)j->id, color);
 	if (r.end == DRAIN_BLIND || (r.end == DRAIN_TIMED_OUT && r.timeout > 0))
 		log_warn("%s #%lld: %s", j->app->name, (long long)j->id, line);
@@ -311,7 +312,7 @@ retire_interrupted(void *ctx)
 
 	if (steplog_stopping(w->j->log))
 		return 1;
-	steplog_tick(w->j->log);	/* the drain shows up live */
+	steplog_tick(w->j->log); /* the drain shows up live */
 	if (now - w->last_check < QUEUE_POLL_MS)
 		return 0;
 	w->last_check = now;
@@ -415,8 +416,8 @@ step_verify(struct job *j, const char *color, int timeout)
 
 	steplog_begin(j->log, "verify");
 	steplog_note(j->log, "GET %s until 2xx (at most %d s)", url, timeout);
-	rc = probe_wait(url, switch_socket(j->app, color), timeout, 1, NULL, probe_cancelled, j->log,
-	    &res);
+	rc = probe_wait(url, switch_socket(j->app, color), timeout, 1, NULL, probe_cancelled,
+	    j->log, &res);
 	free(url);
 	if (rc == 0) {
 		char *detail = xasprintf("%s is healthy after %lld ms (HTTP %ld)", color,
@@ -493,13 +494,15 @@ step_confirm(struct job *j, const char *color)
 	steplog_note(j->log, "GET %s through the proxy until 2xx from %s (at most %d s)",
 	    j->app->confirm, color, j->app->confirm_timeout);
 	if (probe_wait(j->app->confirm, NULL, j->app->confirm_timeout, streak, color, NULL, NULL,
-	    &res) != 0)
-		return steplog_fail(j->log, "confirm through the proxy failed after %d s: last answer"
-		    " %s", j->app->confirm_timeout, probe_describe(&res, desc, sizeof desc));
+		&res) != 0)
+		return steplog_fail(j->log,
+		    "confirm through the proxy failed after %d s: last answer"
+		    " %s",
+		    j->app->confirm_timeout, probe_describe(&res, desc, sizeof desc));
 	if (streak > 1)
 		detail = xasprintf("the proxy answers from %s after %lld ms, %d times in a row"
-		    " (the first answer from it came after %lld ms; HTTP %ld)", color,
-		    clock_mono_ms() - t0, streak, res.first_ms, res.status);
+				   " (the first answer from it came after %lld ms; HTTP %ld)",
+		    color, clock_mono_ms() - t0, streak, res.first_ms, res.status);
 	else
 		detail = xasprintf("the proxy answers from %s after %lld ms (HTTP %ld)", color,
 		    clock_mono_ms() - t0, res.status);
@@ -530,7 +533,7 @@ step_settle(struct job *j, const char *color)
 	if (j->app->confirm == NULL)
 		return;
 	if (probe_wait(j->app->confirm, NULL, j->app->confirm_timeout, confirm_streak(j), color,
-	    NULL, NULL, &res) == 0)
+		NULL, NULL, &res) == 0)
 		steplog_note(j->log, "the proxy answers from %s again", color);
 	else
 		steplog_note(j->log, "the proxy does not answer well from %s either: %s", color,
@@ -554,8 +557,10 @@ step_retire_color(struct job *j, const char *color, int64_t since_ms, int64_t fr
 	j->handover->color = color;
 	j->handover->since_ms = since_ms;
 	j->handover->from = from;
-	steplog_note(j->log, "a newer deployment is queued: it starts now, and stops %s once it has"
-	    " drained", color);
+	steplog_note(j->log,
+	    "a newer deployment is queued: it starts now, and stops %s once it has"
+	    " drained",
+	    color);
 }
 
 /*
@@ -574,8 +579,10 @@ step_retire(struct job *j, const char *old, const char *color)
 	steplog_begin(j->log, "retire");
 	if (!j->settled) {
 		/* The proxy may still send a new request to old for a moment. */
-		steplog_note(j->log, "the switch could not see the proxy take it: waiting %d ms for"
-		    " requests on their way to %s", UNSEEN_GRACE_MS, old);
+		steplog_note(j->log,
+		    "the switch could not see the proxy take it: waiting %d ms for"
+		    " requests on their way to %s",
+		    UNSEEN_GRACE_MS, old);
 		usleep(UNSEEN_GRACE_MS * 1000);
 	}
 	step_retire_color(j, old, since, j->id, color);

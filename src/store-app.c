@@ -55,14 +55,17 @@ int
 store_get_app(struct store *st, const char *app, struct store_app *a)
 {
 	memset(a, 0, sizeof *a);
-	return db_each(st, app_row, a, "SELECT active_color, live_commit, live_deployment, since,"
-	    " blue_commit, green_commit, blue_release, green_release FROM apps WHERE name = ?",
-	    "s", app) == SQLITE_ROW ? 0 : -1;
+	return db_each(st, app_row, a,
+		   "SELECT active_color, live_commit, live_deployment, since,"
+		   " blue_commit, green_commit, blue_release, green_release FROM apps WHERE name = ?",
+		   "s", app) == SQLITE_ROW ?
+	    0 :
+	    -1;
 }
 
 int
-store_set_color(struct store *st, const char *app, const char *color,
-    const char *commit, const char *release)
+store_set_color(struct store *st, const char *app, const char *color, const char *commit,
+    const char *release)
 {
 	if (strcmp(color, "blue") == 0)
 		return db_do(st, "UPDATE apps SET blue_commit = ?, blue_release = ? WHERE name = ?",
@@ -72,10 +75,11 @@ store_set_color(struct store *st, const char *app, const char *color,
 }
 
 int
-store_set_live(struct store *st, const char *app, const char *color,
-    const char *commit, int64_t deployment)
+store_set_live(struct store *st, const char *app, const char *color, const char *commit,
+    int64_t deployment)
 {
-	return db_do(st, "UPDATE apps SET active_color = ?, live_commit = ?,"
+	return db_do(st,
+	    "UPDATE apps SET active_color = ?, live_commit = ?,"
 	    " live_deployment = ?, since = ? WHERE name = ?",
 	    "ssiis", color, commit, deployment, clock_real_ms(), app);
 }

@@ -51,8 +51,11 @@ store_step_begin(struct store *st, int64_t deployment, const char *name,
 	if (db_progress_begin(st) == 0) {
 		int rc = insert_lines(st, deployment, lines, n);
 
-		if (rc == 0 && db_stmt_done(db_prepare(st, "INSERT INTO steps (deployment, name,"
-		    " started_at) VALUES (?, ?, ?)", "isi", deployment, name, clock_real_ms())) == 0)
+		if (rc == 0 &&
+		    db_stmt_done(db_prepare(st,
+			"INSERT INTO steps (deployment, name,"
+			" started_at) VALUES (?, ?, ?)",
+			"isi", deployment, name, clock_real_ms())) == 0)
 			id = sqlite3_last_insert_rowid(st->db);
 		if (db_progress_end(st, id >= 0 ? 0 : -1) != 0)
 			id = -1;
@@ -71,9 +74,10 @@ store_step_end(struct store *st, int64_t deployment, int64_t step, const char *s
 	if (db_progress_begin(st) == 0) {
 		rc = insert_lines(st, deployment, lines, n);
 		if (rc == 0 && step >= 0)
-			rc = db_stmt_done(db_prepare(st, "UPDATE steps SET status = ?, detail = ?,"
-			    " finished_at = ?, command_ms = ? WHERE id = ?", "ssiii", status, detail,
-			    clock_real_ms(), (int64_t)command_ms, step));
+			rc = db_stmt_done(db_prepare(st,
+			    "UPDATE steps SET status = ?, detail = ?,"
+			    " finished_at = ?, command_ms = ? WHERE id = ?",
+			    "ssiii", status, detail, clock_real_ms(), (int64_t)command_ms, step));
 		rc = db_progress_end(st, rc);
 	}
 	pthread_mutex_unlock(&st->lock);
@@ -89,10 +93,11 @@ store_log(struct store *st, int64_t deployment, const struct store_line *lines, 
 
 int
 store_drain(struct store *st, int64_t deployment, const char *app, const char *color,
-    const char *step, const char *result, int open_at_start, int open_at_end,
-    long long waited_ms, int timeout_s)
+    const char *step, const char *result, int open_at_start, int open_at_end, long long waited_ms,
+    int timeout_s)
 {
-	return db_do(st, "INSERT INTO drains (deployment, app, color, step, result, open_at_start,"
+	return db_do(st,
+	    "INSERT INTO drains (deployment, app, color, step, result, open_at_start,"
 	    " open_at_end, waited_ms, timeout_s, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    "issssiiiii", deployment, app, color, step, result, (int64_t)open_at_start,
 	    (int64_t)open_at_end, (int64_t)waited_ms, (int64_t)timeout_s, clock_real_ms());
@@ -117,7 +122,8 @@ store_get_steps(struct store *st, int64_t id, struct store_step **steps)
 {
 	int n;
 
-	*steps = db_rows(st, sizeof **steps, step_from_row, &n, "SELECT name, status, detail,"
+	*steps = db_rows(st, sizeof **steps, step_from_row, &n,
+	    "SELECT name, status, detail,"
 	    " started_at, finished_at, command_ms FROM steps WHERE deployment = ? ORDER BY id",
 	    "i", id);
 	return n;
@@ -146,13 +152,14 @@ line_from_row(sqlite3_stmt *stmt, void *elem)
 }
 
 int
-store_get_log(struct store *st, int64_t id, int64_t offset, int limit,
-    struct store_logline **lines)
+store_get_log(struct store *st, int64_t id, int64_t offset, int limit, struct store_logline **lines)
 {
 	int n;
 
-	*lines = db_rows(st, sizeof **lines, line_from_row, &n, "SELECT ts, stream, line FROM logs"
-	    " WHERE deployment = ? ORDER BY id LIMIT ? OFFSET ?", "iii", id, (int64_t)limit, offset);
+	*lines = db_rows(st, sizeof **lines, line_from_row, &n,
+	    "SELECT ts, stream, line FROM logs"
+	    " WHERE deployment = ? ORDER BY id LIMIT ? OFFSET ?",
+	    "iii", id, (int64_t)limit, offset);
 	return n;
 }
 

@@ -18,7 +18,8 @@
 #include "xmalloc.h"
 #include "banned.h"
 
-#define DEPLOYMENT_COLUMNS "d.id, d.app, d.kind, d.status, d.commit_sha, d.ref," \
+#define DEPLOYMENT_COLUMNS \
+	"d.id, d.app, d.kind, d.status, d.commit_sha, d.ref," \
 	" d.sender, d.author, d.message, d.color, d.error, d.created_at," \
 	" d.started_at, d.finished_at, EXISTS (SELECT 1 FROM bad_releases b" \
 	" WHERE b.app = d.app AND b.commit_sha = d.commit_sha)"
@@ -53,14 +54,15 @@ deployment_from_row(sqlite3_stmt *stmt, void *elem)
 static int
 supersede_older(struct store *st, const char *app, int64_t id, int64_t now)
 {
-	return db_stmt_done(db_prepare(st, "UPDATE deployments SET status = 'superseded',"
+	return db_stmt_done(db_prepare(st,
+	    "UPDATE deployments SET status = 'superseded',"
 	    " finished_at = ?, error = 'a newer deployment was queued' WHERE app = ?"
-	    " AND status = 'queued' AND id < ?", "isi", now, app, id));
+	    " AND status = 'queued' AND id < ?",
+	    "isi", now, app, id));
 }
 
 enum store_enqueue
-store_enqueue(struct store *st, const struct store_request *req, int64_t *id,
-    char **cause)
+store_enqueue(struct store *st, const struct store_request *req, int64_t *id, char **cause)
 {
 	int64_t now = clock_real_ms();
 	int64_t prev = 0;
@@ -72,22 +74,28 @@ store_enqueue(struct store *st, const struct store_request *req, int64_t *id,
 		return STORE_FAILED;
 	}
 	if (req->delivery != NULL)
-		prev = db_stmt_int(db_prepare(st, "SELECT deployment FROM deliveries WHERE app = ?"
-		    " AND delivery = ?", "ss", req->app, req->delivery), 0);
+		prev = db_stmt_int(db_prepare(st,
+				       "SELECT deployment FROM deliveries WHERE app = ?"
+				       " AND delivery = ?",
+				       "ss", req->app, req->delivery),
+		    0);
 	if (prev > 0) {
 		db_exec(st, "ROLLBACK", NULL);
 		pthread_mutex_unlock(&st->lock);
 		*id = prev;
 		return STORE_DUPLICATE;
 	}
-	rc = db_stmt_done(db_prepare(st, "INSERT INTO deployments (app, kind, commit_sha, ref,"
+	rc = db_stmt_done(db_prepare(st,
+	    "INSERT INTO deployments (app, kind, commit_sha, ref,"
 	    " sender, delivery, author, message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    "ssssssssi", req->app, req->kind, req->commit, req->ref, req->sender, req->delivery,
 	    req->author, req->message, now));
 	*id = sqlite3_last_insert_rowid(st->db);
 	if (rc == 0 && req->delivery != NULL)
-		rc = db_stmt_done(db_prepare(st, "INSERT INTO deliveries (app, delivery, deployment,"
-		    " received_at) VALUES (?, ?, ?, ?)", "ssii", req->app, req->delivery, *id, now));
+		rc = db_stmt_done(db_prepare(st,
+		    "INSERT INTO deliveries (app, delivery, deployment,"
+		    " received_at) VALUES (?, ?, ?, ?)",
+		    "ssii", req->app, req->delivery, *id, now));
 	if (rc == 0)
 		rc = supersede_older(st, req->app, *id, now);
 	if (rc != 0)
@@ -113,14 +121,18 @@ store_recover(struct store *st)
 		pthread_mutex_unlock(&st->lock);
 		return -1;
 	}
-	rc = db_stmt_done(db_prepare(st, "UPDATE deployments SET status = 'interrupted',"
+	rc = db_stmt_done(db_prepare(st,
+	    "UPDATE deployments SET status = 'interrupted',"
 	    " finished_at = ?, error = 'turnout stopped while this deployment ran'"
-	    " WHERE status = 'running'", "i", now));
+	    " WHERE status = 'running'",
+	    "i", now));
 	if (rc == 0)
 		n = sqlite3_changes(st->db);
 	if (rc == 0)
-		rc = db_stmt_done(db_prepare(st, "UPDATE steps SET status = 'failed',"
-		    " finished_at = ?, detail = 'interrupted' WHERE status = 'running'", "i", now));
+		rc = db_stmt_done(db_prepare(st,
+		    "UPDATE steps SET status = 'failed',"
+		    " finished_at = ?, detail = 'interrupted' WHERE status = 'running'",
+		    "i", now));
 	if (db_end_tx(st, rc) != 0)
 		n = -1;
 	pthread_mutex_unlock(&st->lock);
@@ -141,8 +153,10 @@ store_claim(struct store *st, const char *app, struct store_deployment *d)
 		pthread_mutex_unlock(&st->lock);
 		return -1;
 	}
-	stmt = db_prepare(st, "SELECT " DEPLOYMENT_COLUMNS " FROM deployments d"
-	    " WHERE d.app = ? AND d.status = 'queued' ORDER BY d.id DESC LIMIT 1", "s", app);
+	stmt = db_prepare(st,
+	    "SELECT " DEPLOYMENT_COLUMNS " FROM deployments d"
+	    " WHERE d.app = ? AND d.status = 'queued' ORDER BY d.id DESC LIMIT 1",
+	    "s", app);
 	if (stmt == NULL)
 		rc = -1;
 	else if (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -153,8 +167,10 @@ store_claim(struct store *st, const char *app, struct store_deployment *d)
 	if (found && rc == 0)
 		rc = supersede_older(st, app, d->id, now);
 	if (found && rc == 0)
-		rc = db_stmt_done(db_prepare(st, "UPDATE deployments SET status = 'running',"
-		    " started_at = ? WHERE id = ?", "ii", now, d->id));
+		rc = db_stmt_done(db_prepare(st,
+		    "UPDATE deployments SET status = 'running',"
+		    " started_at = ? WHERE id = ?",
+		    "ii", now, d->id));
 	rc = db_progress_end(st, rc);
 	pthread_mutex_unlock(&st->lock);
 	if (rc != 0) {
@@ -176,12 +192,12 @@ store_set_commit(struct store *st, int64_t id, const char *commit)
 }
 
 int
-store_finish(struct store *st, int64_t id, const char *status, const char *color,
-    const char *error)
+store_finish(struct store *st, int64_t id, const char *status, const char *color, const char *error)
 {
-	return db_do(st, "UPDATE deployments SET status = ?, color = coalesce(?, color),"
-	    " error = ?, finished_at = ? WHERE id = ?", "sssii", status, color, error,
-	    clock_real_ms(), id);
+	return db_do(st,
+	    "UPDATE deployments SET status = ?, color = coalesce(?, color),"
+	    " error = ?, finished_at = ? WHERE id = ?",
+	    "sssii", status, color, error, clock_real_ms(), id);
 }
 
 int
@@ -209,12 +225,16 @@ store_request_cancel(struct store *st, int64_t id)
 	if (status[0] == '\0')
 		rc = 2;
 	else if (strcmp(status, "queued") == 0)
-		rc = db_stmt_done(db_prepare(st, "UPDATE deployments SET status = 'cancelled',"
+		rc = db_stmt_done(db_prepare(st,
+		    "UPDATE deployments SET status = 'cancelled',"
 		    " cancel_requested = 1, finished_at = ?, error = 'cancelled before it ran'"
-		    " WHERE id = ?", "ii", clock_real_ms(), id));
+		    " WHERE id = ?",
+		    "ii", clock_real_ms(), id));
 	else if (strcmp(status, "running") == 0)
-		rc = db_stmt_done(db_prepare(st, "UPDATE deployments SET cancel_requested = 1"
-		    " WHERE id = ?", "i", id));
+		rc = db_stmt_done(db_prepare(st,
+		    "UPDATE deployments SET cancel_requested = 1"
+		    " WHERE id = ?",
+		    "i", id));
 	else
 		rc = 1;
 	if (db_end_tx(st, rc < 0 ? -1 : 0) != 0)
@@ -231,9 +251,11 @@ store_app_queue(struct store *st, const char *app, int64_t *queued, int64_t *run
 	*queued = 0;
 	*running = 0;
 	pthread_mutex_lock(&st->lock);
-	stmt = db_prepare(st, "SELECT (SELECT count(*) FROM deployments WHERE app = ?1 AND"
+	stmt = db_prepare(st,
+	    "SELECT (SELECT count(*) FROM deployments WHERE app = ?1 AND"
 	    " status = 'queued'), (SELECT max(id) FROM deployments WHERE app = ?1 AND"
-	    " status = 'running')", "s", app);
+	    " status = 'running')",
+	    "s", app);
 	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW) {
 		*queued = sqlite3_column_int64(stmt, 0);
 		*running = sqlite3_column_int64(stmt, 1);
@@ -275,8 +297,8 @@ store_get_deployment(struct store *st, int64_t id, struct store_deployment *d)
 	int rc;
 
 	memset(d, 0, sizeof *d);
-	rc = db_each(st, deployment_row, d, "SELECT " DEPLOYMENT_COLUMNS
-	    " FROM deployments d WHERE d.id = ?", "i", id);
+	rc = db_each(st, deployment_row, d,
+	    "SELECT " DEPLOYMENT_COLUMNS " FROM deployments d WHERE d.id = ?", "i", id);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
@@ -286,9 +308,11 @@ store_list_deployments(struct store *st, const char *app, int64_t before, int li
 {
 	int n;
 
-	*list = db_rows(st, sizeof **list, deployment_from_row, &n, "SELECT " DEPLOYMENT_COLUMNS
+	*list = db_rows(st, sizeof **list, deployment_from_row, &n,
+	    "SELECT " DEPLOYMENT_COLUMNS
 	    " FROM deployments d WHERE d.app = ? AND (? = 0 OR d.id < ?)"
-	    " ORDER BY d.id DESC LIMIT ?", "siii", app, before, before, (int64_t)limit);
+	    " ORDER BY d.id DESC LIMIT ?",
+	    "siii", app, before, before, (int64_t)limit);
 	return n;
 }
 
@@ -318,13 +342,17 @@ status_count_row(sqlite3_stmt *stmt, void *ctx)
 }
 
 int
-store_count_by_status(struct store *st, void (*fn)(void *ctx, const char *app,
-    const char *status, int64_t n), void *ctx)
+store_count_by_status(struct store *st,
+    void (*fn)(void *ctx, const char *app, const char *status, int64_t n), void *ctx)
 {
 	struct status_count c = { fn, ctx };
 
-	return db_each(st, status_count_row, &c, "SELECT app, status, count(*) FROM deployments"
-	    " GROUP BY app, status ORDER BY app, status", "") == -1 ? -1 : 0;
+	return db_each(st, status_count_row, &c,
+		   "SELECT app, status, count(*) FROM deployments"
+		   " GROUP BY app, status ORDER BY app, status",
+		   "") == -1 ?
+	    -1 :
+	    0;
 }
 
 int
@@ -333,11 +361,14 @@ store_prune(struct store *st, const char *app, int keep)
 	int rc;
 
 	pthread_mutex_lock(&st->lock);
-	rc = db_stmt_done(db_prepare(st, "DELETE FROM logs WHERE deployment IN (SELECT id FROM"
-	    " deployments WHERE app = ? ORDER BY id DESC LIMIT -1 OFFSET ?)", "si", app, (int64_t)keep));
+	rc = db_stmt_done(db_prepare(st,
+	    "DELETE FROM logs WHERE deployment IN (SELECT id FROM"
+	    " deployments WHERE app = ? ORDER BY id DESC LIMIT -1 OFFSET ?)",
+	    "si", app, (int64_t)keep));
 	if (rc == 0)
-		rc = db_stmt_done(db_prepare(st, "DELETE FROM deliveries WHERE app = ? AND received_at < ?",
-		    "si", app, clock_real_ms() - (int64_t)30 * 86400 * 1000));
+		rc = db_stmt_done(
+		    db_prepare(st, "DELETE FROM deliveries WHERE app = ? AND received_at < ?", "si",
+			app, clock_real_ms() - (int64_t)30 * 86400 * 1000));
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }

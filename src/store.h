@@ -36,19 +36,19 @@ int store_ping(struct store *st);
 /* A deployment to queue; NULL fields are stored as NULL. */
 struct store_request {
 	const char *app;
-	const char *kind;	/* push, manual, redeploy, rollback */
+	const char *kind; /* push, manual, redeploy, rollback */
 	const char *commit;
 	const char *ref;
 	const char *sender;
-	const char *delivery;	/* de-duplication key; NULL: none */
+	const char *delivery; /* de-duplication key; NULL: none */
 	const char *author;
 	const char *message;
 };
 
 enum store_enqueue {
-	STORE_QUEUED,		/* *id is the new deployment */
-	STORE_DUPLICATE,	/* *id is the deployment of the earlier delivery */
-	STORE_FAILED,		/* *cause says why */
+	STORE_QUEUED, /* *id is the new deployment */
+	STORE_DUPLICATE, /* *id is the deployment of the earlier delivery */
+	STORE_FAILED, /* *cause says why */
 };
 
 /*
@@ -56,8 +56,8 @@ enum store_enqueue {
  * is durable when this returns STORE_QUEUED. Older queued deployments of the
  * app end 'superseded' in the same transaction: only the newest waits.
  */
-enum store_enqueue store_enqueue(struct store *st, const struct store_request *req,
-    int64_t *id, char **cause);
+enum store_enqueue store_enqueue(struct store *st, const struct store_request *req, int64_t *id,
+    char **cause);
 
 /* One deployment row; every string is owned and freed by store_deployment_release. */
 struct store_deployment {
@@ -65,17 +65,17 @@ struct store_deployment {
 	char *app;
 	char *kind;
 	char *status;
-	char *commit;		/* NULL until fetch resolves the branch head */
+	char *commit; /* NULL until fetch resolves the branch head */
 	char *ref;
 	char *sender;
 	char *author;
 	char *message;
-	char *color;		/* the color it was deployed to, or NULL */
+	char *color; /* the color it was deployed to, or NULL */
 	char *error;
 	int64_t created_at;
-	int64_t started_at;	/* 0: not yet */
+	int64_t started_at; /* 0: not yet */
 	int64_t finished_at;
-	int bad;		/* its commit is marked as a bad release */
+	int bad; /* its commit is marked as a bad release */
 };
 void store_deployment_release(struct store_deployment *d);
 
@@ -88,8 +88,8 @@ struct store_app {
 	char *live_commit;
 	int64_t live_deployment;
 	int64_t since;
-	char *commit[2];	/* what each color was last started with */
-	char *release[2];	/* and from which release dir */
+	char *commit[2]; /* what each color was last started with */
+	char *release[2]; /* and from which release dir */
 };
 void store_app_release(struct store_app *a);
 
@@ -98,11 +98,11 @@ int store_app_ensure(struct store *st, const char *app);
 /* Reads the app's row; returns 0, or -1 (also when there is none). */
 int store_get_app(struct store *st, const char *app, struct store_app *a);
 /* Records that color now runs commit from release (after a start). */
-int store_set_color(struct store *st, const char *app, const char *color,
-    const char *commit, const char *release);
+int store_set_color(struct store *st, const char *app, const char *color, const char *commit,
+    const char *release);
 /* Records that the proxy now sends app's traffic to color. */
-int store_set_live(struct store *st, const char *app, const char *color,
-    const char *commit, int64_t deployment);
+int store_set_live(struct store *st, const char *app, const char *color, const char *commit,
+    int64_t deployment);
 
 /*
  * At start: every deployment left 'running' becomes 'interrupted'.
@@ -120,8 +120,8 @@ int store_claim(struct store *st, const char *app, struct store_deployment *d);
 /* Sets the commit a deployment resolved (deploy of the branch head). */
 int store_set_commit(struct store *st, int64_t id, const char *commit);
 /* Ends a deployment with status and (NULL or) an error; color may be NULL. */
-int store_finish(struct store *st, int64_t id, const char *status,
-    const char *color, const char *error);
+int store_finish(struct store *st, int64_t id, const char *status, const char *color,
+    const char *error);
 
 /* Returns 1 when a cancel was asked for the deployment, else 0. */
 int store_cancel_requested(struct store *st, int64_t id);
@@ -135,7 +135,7 @@ int store_request_cancel(struct store *st, int64_t id);
 /* One line of a deployment's log. */
 struct store_line {
 	int64_t ts;
-	const char *stream;	/* out, err, turnout */
+	const char *stream; /* out, err, turnout */
 	const char *text;
 };
 /* Appends lines in one transaction (a progress commit, see below). */
@@ -165,12 +165,12 @@ int store_step_end(struct store *st, int64_t deployment, int64_t step, const cha
  * drain_timeout it obeyed.
  */
 int store_drain(struct store *st, int64_t deployment, const char *app, const char *color,
-    const char *step, const char *result, int open_at_start, int open_at_end,
-    long long waited_ms, int timeout_s);
+    const char *step, const char *result, int open_at_start, int open_at_end, long long waited_ms,
+    int timeout_s);
 
 /* Marks a commit as a bad release of app, with the reason. */
-int store_mark_bad(struct store *st, const char *app, const char *commit,
-    int64_t deployment, const char *reason);
+int store_mark_bad(struct store *st, const char *app, const char *commit, int64_t deployment,
+    const char *reason);
 /* Clears the mark: the commit has since been deployed with success. */
 int store_unmark_bad(struct store *st, const char *app, const char *commit);
 /* Returns 1 when a deployment of commit to app ever succeeded, else 0. */
@@ -189,8 +189,8 @@ struct store_step {
 	char *status;
 	char *detail;
 	int64_t started_at;
-	int64_t finished_at;	/* 0: still running */
-	int64_t command_ms;	/* time inside the operator's commands */
+	int64_t finished_at; /* 0: still running */
+	int64_t command_ms; /* time inside the operator's commands */
 };
 /* Reads a deployment's steps in order into a new array; returns the count or -1. */
 int store_get_steps(struct store *st, int64_t id, struct store_step **steps);
@@ -230,7 +230,7 @@ void store_log_free(struct store_logline *lines, int n);
 int store_prune(struct store *st, const char *app, int keep);
 
 /* Counts deployments of app by status, for /metrics: calls fn for each pair. */
-int store_count_by_status(struct store *st, void (*fn)(void *ctx, const char *app,
-    const char *status, int64_t n), void *ctx);
+int store_count_by_status(struct store *st,
+    void (*fn)(void *ctx, const char *app, const char *status, int64_t n), void *ctx);
 
 #endif

@@ -20,7 +20,7 @@ switch_run_command(const char *what, const char *cmd, const struct spawn_opts *b
 	char *err = NULL, desc[96];
 
 	o.argv = argv;
-	o.cancelled = NULL;	/* a switch, once begun, is finished or undone */
+	o.cancelled = NULL; /* a switch, once begun, is finished or undone */
 	spawn_run(&o, &res, &err);
 	*command_ms += res.elapsed_ms;
 	if (res.outcome == SPAWN_ERROR) {
@@ -29,7 +29,8 @@ switch_run_command(const char *what, const char *cmd, const struct spawn_opts *b
 		return -1;
 	}
 	if (res.outcome != SPAWN_EXITED || res.status != 0) {
-		*cause = xasprintf("%s '%s' %s", what, cmd, spawn_describe(&res, desc, sizeof desc));
+		*cause =
+		    xasprintf("%s '%s' %s", what, cmd, spawn_describe(&res, desc, sizeof desc));
 		return -1;
 	}
 	return 0;

@@ -103,7 +103,8 @@ switch_haproxy_parse(const char *backend, char *answer, char status[2][16], long
 
 	status[0][0] = status[1][0] = '\0';
 	scur[0] = scur[1] = -1;
-	for (line = strtok_r(answer, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(answer, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *field[20], *f;
 		int n = 0, i;
 
@@ -119,7 +120,8 @@ switch_haproxy_parse(const char *backend, char *answer, char status[2][16], long
 		scur[i] = strtol(field[4], NULL, 10);
 	}
 	if (status[0][0] == '\0' || status[1][0] == '\0') {
-		*cause = xasprintf("HAProxy backend '%s' needs servers named blue and green", backend);
+		*cause =
+		    xasprintf("HAProxy backend '%s' needs servers named blue and green", backend);
 		return -1;
 	}
 	return 0;
@@ -222,8 +224,10 @@ static void
 haproxy_check(const struct app_config *app, struct conf_report *r)
 {
 	if (app->haproxy_socket == NULL || app->haproxy_backend == NULL)
-		conf_app_error(r, "app '%s': switch = haproxy needs haproxy_socket and"
-		    " haproxy_backend", app->name);
+		conf_app_error(r,
+		    "app '%s': switch = haproxy needs haproxy_socket and"
+		    " haproxy_backend",
+		    app->name);
 }
 
 const struct switch_kind switch_kind_haproxy = {

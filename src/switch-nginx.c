@@ -34,7 +34,8 @@ switch_nginx_text(const struct app_config *app, const char *color)
 		var[i] = isalnum((unsigned char)app->name[i]) ? app->name[i] : '_';
 	var[i] = '\0';
 	snprintf(keepalive, sizeof keepalive, "    keepalive %d;\n", app->nginx_keepalive);
-	return xasprintf("# Written by turnout for app '%s'; it is rewritten at each switch.\n"
+	return xasprintf(
+	    "# Written by turnout for app '%s'; it is rewritten at each switch.\n"
 	    "# live color: %s\n"
 	    "upstream %s {\n"
 	    "    server 127.0.0.1:%d;\n"
@@ -44,7 +45,8 @@ switch_nginx_text(const struct app_config *app, const char *color)
 	    "# block, so that turnout can see which color answers through the proxy.\n"
 	    "map $host $turnout_color_%s {\n"
 	    "    default \"%s\";\n"
-	    "}\n", app->name, color, name, switch_port(app, color),
+	    "}\n",
+	    app->name, color, name, switch_port(app, color),
 	    app->nginx_keepalive > 0 ? keepalive : "", var, var, color);
 }
 

@@ -55,15 +55,18 @@ socket_current(const struct app_config *app)
 		return NULL;
 	target[n] = '\0';
 	return strcmp(target, app->blue_socket) == 0 ? "blue" :
-	    strcmp(target, app->green_socket) == 0 ? "green" : NULL;
+	    strcmp(target, app->green_socket) == 0   ? "green" :
+						       NULL;
 }
 
 static void
 socket_check(const struct app_config *app, struct conf_report *r)
 {
 	if (app->blue_socket == NULL || app->green_socket == NULL || app->socket_link == NULL)
-		conf_app_error(r, "app '%s': switch = socket needs blue_socket, green_socket and"
-		    " socket_link", app->name);
+		conf_app_error(r,
+		    "app '%s': switch = socket needs blue_socket, green_socket and"
+		    " socket_link",
+		    app->name);
 	else if (strcmp(app->blue_socket, app->green_socket) == 0)
 		conf_app_error(r, "app '%s': blue_socket and green_socket must differ", app->name);
 }

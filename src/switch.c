@@ -39,7 +39,10 @@ switch_kind_list(char *buf, size_t size)
 	buf[0] = '\0';
 	for (size_t i = 0; i < NKINDS && len < size; i++)
 		len += (size_t)snprintf(buf + len, size - len, "%s%s",
-		    i == 0 ? "" : i + 1 == NKINDS ? " or " : ", ", kinds[i]->name);
+		    i == 0              ? "" :
+			i + 1 == NKINDS ? " or " :
+					  ", ",
+		    kinds[i]->name);
 	return buf;
 }
 
@@ -78,7 +81,7 @@ check_ports(const struct app_config *app, int listen_port, struct conf_report *r
 	const char *n = app->name;
 
 	if (app->blue_port < 0 || app->green_port < 0)
-		;	/* already reported */
+		; /* already reported */
 	else if (app->blue_port == 0 || app->green_port == 0)
 		conf_app_error(r, "app '%s' needs blue_port and green_port", n);
 	else if (app->blue_port == app->green_port)
@@ -93,7 +96,7 @@ switch_check(const struct app_config *app, int listen_port, struct conf_report *
 {
 	const struct switch_kind *k = app->switch_kind;
 	const char *socks[] = { app->blue_socket, app->green_socket, app->socket_link,
-	    app->haproxy_socket };
+		app->haproxy_socket };
 
 	if (!k->sockets)
 		check_ports(app, listen_port, r);
@@ -101,12 +104,16 @@ switch_check(const struct app_config *app, int listen_port, struct conf_report *
 	/* struct sockaddr_un holds 108 bytes with the NUL. */
 	for (size_t i = 0; i < 4; i++)
 		if (socks[i] != NULL && strlen(socks[i]) > 107)
-			conf_app_error(r, "app '%s': the socket path '%s' is longer than 107 bytes,"
-			    " which unix sockets cannot have", app->name, socks[i]);
+			conf_app_error(r,
+			    "app '%s': the socket path '%s' is longer than 107 bytes,"
+			    " which unix sockets cannot have",
+			    app->name, socks[i]);
 	if (!k->pools && app->nginx_keepalive > 0)
-		conf_app_error(r, "app '%s': nginx_keepalive is for switch = nginx only%s", app->name,
+		conf_app_error(r, "app '%s': nginx_keepalive is for switch = nginx only%s",
+		    app->name,
 		    k->sockets ? " (pooled connections to the socket link would stay on the old"
-		    " color)" : "");
+				 " color)" :
+				 "");
 }
 
 int

@@ -26,9 +26,8 @@
  * moment. On failure the proxy is left as it was before, and *cause (a new
  * string the caller frees) says what failed. Returns 0 or -1.
  */
-int switch_to(const struct app_config *app, const char *color,
-    const struct spawn_opts *base, long long *command_ms, char **said, int *settled,
-    char **cause);
+int switch_to(const struct app_config *app, const char *color, const struct spawn_opts *base,
+    long long *command_ms, char **said, int *settled, char **cause);
 
 /*
  * Once the switch to live is confirmed (or undone), puts the other color

@@ -36,7 +36,8 @@ parse(const char *url, char **user, char **password)
 		return NULL;
 	if (strncasecmp(url, "file://", 7) == 0)
 		url = copy = xasprintf(FILE_AS "%s", url + 4);
-	rc = strstr(url, "://") == NULL ? CURLUE_MALFORMED_INPUT :
+	rc = strstr(url, "://") == NULL ?
+	    CURLUE_MALFORMED_INPUT :
 	    curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
 	free(copy);
 	if (rc != CURLUE_OK) {
@@ -79,7 +80,7 @@ url_secrets(const char *url, char *secret[2])
 	secret[0] = secret[1] = NULL;
 	if (password != NULL && strlen(password) >= 4)
 		secret[0] = xstrdup(password);
-	if (ulen >= 16 || (password == NULL && ulen >= 4))	/* a token */
+	if (ulen >= 16 || (password == NULL && ulen >= 4)) /* a token */
 		secret[1] = xstrdup(user);
 	curl_free(user);
 	curl_free(password);
@@ -89,8 +90,8 @@ url_secrets(const char *url, char *secret[2])
 char *
 url_expand(const char *url, int port, const char *color)
 {
-	static const char *const names[] = { "${TURNOUT_PORT}", "$TURNOUT_PORT",
-	    "${TURNOUT_COLOR}", "$TURNOUT_COLOR" };
+	static const char *const names[] = { "${TURNOUT_PORT}", "$TURNOUT_PORT", "${TURNOUT_COLOR}",
+		"$TURNOUT_COLOR" };
 	char portbuf[16], *out = xstrdup(url);
 
 	snprintf(portbuf, sizeof portbuf, "%d", port);

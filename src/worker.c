@@ -23,8 +23,8 @@ struct worker {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	int pending;		/* woken since the last look */
-	struct drain_handover handover;	/* kept from one deployment to the next */
+	int pending; /* woken since the last look */
+	struct drain_handover handover; /* kept from one deployment to the next */
 };
 
 struct workers {
@@ -66,7 +66,7 @@ worker_main(void *arg)
 			store_deployment_release(&d);
 			if (store_prune(w->all->st, w->app->name, WORKER_KEEP_LOGS) != 0)
 				log_warn("%s: cannot prune old logs", w->app->name);
-			continue;	/* something may have been queued meanwhile */
+			continue; /* something may have been queued meanwhile */
 		}
 		if (rc < 0)
 			log_error("%s: cannot read the queue", w->app->name);

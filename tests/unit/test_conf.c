@@ -50,7 +50,8 @@ load(const char *text, struct config **cfg, int *errors, int *warnings)
 
 #define SERVER "[server]\nlisten = 127.0.0.1:9000\nstate_dir = state\ntoken_file = token\n"
 #define APP_HEAD "[app \"baro\"]\nrepo = https://example.com/baro.git\nsecret_file = baro.secret\n"
-#define APP_REST "blue_port = 8082\ngreen_port = 8081\nstart = ./start\n" \
+#define APP_REST \
+	"blue_port = 8082\ngreen_port = 8081\nstart = ./start\n" \
 	"health = http://127.0.0.1:$TURNOUT_PORT/healthz\nnginx_upstream = up.conf\n"
 
 static int
@@ -137,16 +138,19 @@ test_every_problem_reported(void **state)
 	struct config *cfg;
 	int errors;
 	char *report = load("[server]\nlisten = nowhere\nmax_body = lots\n"
-	    "[app \"baro\"]\nrepo = r\nblue_port = 70000\ngreen_port = 8081\n"
-	    "keep_old = perhaps\nswitch = carrier-pigeon\ndrain_timeout = -1\n", &cfg, &errors, NULL);
+			    "[app \"baro\"]\nrepo = r\nblue_port = 70000\ngreen_port = 8081\n"
+			    "keep_old = perhaps\nswitch = carrier-pigeon\ndrain_timeout = -1\n",
+	    &cfg, &errors, NULL);
 
 	assert_null(cfg);
 	assert_non_null(strstr(report, ":2: error: 'listen' must be HOST:PORT"));
 	assert_non_null(strstr(report, ":3: error: 'max_body' must be a size"));
-	assert_non_null(strstr(report, ":6: error: 'blue_port' must be a whole number from 1 to 65535"));
+	assert_non_null(
+	    strstr(report, ":6: error: 'blue_port' must be a whole number from 1 to 65535"));
 	assert_non_null(strstr(report, ":8: error: 'keep_old' must be yes or no"));
 	assert_non_null(strstr(report, ":9: error: 'switch' must be"));
-	assert_non_null(strstr(report, ":10: error: 'drain_timeout' must be a whole number from 0 to 86400"));
+	assert_non_null(
+	    strstr(report, ":10: error: 'drain_timeout' must be a whole number from 0 to 86400"));
 	/* Section-level problems name the section's line. */
 	assert_non_null(strstr(report, ":4: error: app 'baro' has no secret"));
 	assert_non_null(strstr(report, ":4: error: app 'baro' has no 'start' command"));
@@ -161,7 +165,8 @@ test_equal_ports(void **state)
 	struct config *cfg;
 	int errors;
 	char *report = load(SERVER APP_HEAD "blue_port = 8081\ngreen_port = 8081\nstart = s\n"
-	    "health = http://h/\nnginx_upstream = u\n", &cfg, &errors, NULL);
+					    "health = http://h/\nnginx_upstream = u\n",
+	    &cfg, &errors, NULL);
 
 	assert_null(cfg);
 	assert_int_equal(errors, 1);
@@ -174,8 +179,9 @@ test_missing_secret_file(void **state)
 {
 	struct config *cfg;
 	int errors;
-	char *report = load(SERVER "[app \"baro\"]\nrepo = r\nsecret_file = /nonexistent/secret\n"
-	    APP_REST, &cfg, &errors, NULL);
+	char *report =
+	    load(SERVER "[app \"baro\"]\nrepo = r\nsecret_file = /nonexistent/secret\n" APP_REST,
+		&cfg, &errors, NULL);
 
 	assert_null(cfg);
 	assert_non_null(strstr(report, ":7: error: cannot read '/nonexistent/secret'"));
@@ -209,7 +215,8 @@ test_secret_never_echoed(void **state)
 	struct config *cfg;
 	int errors;
 	/* A misspelt secret key is an error, and its value stays hidden. */
-	char *report = load(SERVER APP_HEAD APP_REST "secret_fiel = hunter2hunter2\n", &cfg, &errors, NULL);
+	char *report =
+	    load(SERVER APP_HEAD APP_REST "secret_fiel = hunter2hunter2\n", &cfg, &errors, NULL);
 
 	assert_null(cfg);
 	assert_non_null(strstr(report, "unknown key 'secret_fiel'"));
@@ -239,7 +246,8 @@ test_sections_and_names(void **state)
 	struct config *cfg;
 	int errors;
 	char *report = load(SERVER "[database]\nx = 1\n[app \"../etc\"]\nrepo = r\n"
-	    "[app \"ok\"]\nrepo = r\n[app \"ok\"]\nrepo = r\n", &cfg, &errors, NULL);
+				   "[app \"ok\"]\nrepo = r\n[app \"ok\"]\nrepo = r\n",
+	    &cfg, &errors, NULL);
 
 	assert_null(cfg);
 	assert_non_null(strstr(report, ":5: error: unknown section '[database]'"));
@@ -253,13 +261,17 @@ test_switch_kinds_need_their_keys(void **state)
 {
 	struct config *cfg;
 	int errors;
-	char *report = load(SERVER APP_HEAD "switch = socket\nstart = s\nhealth = http://h/\n"
+	char *report = load(SERVER APP_HEAD
+	    "switch = socket\nstart = s\nhealth = http://h/\n"
 	    "[app \"h\"]\nrepo = r\nsecret = x\nblue_port = 1\ngreen_port = 2\nstart = s\n"
-	    "health = http://h/\nswitch = haproxy\n", &cfg, &errors, NULL);
+	    "health = http://h/\nswitch = haproxy\n",
+	    &cfg, &errors, NULL);
 
 	assert_null(cfg);
-	assert_non_null(strstr(report, "switch = socket needs blue_socket, green_socket and socket_link"));
-	assert_non_null(strstr(report, "switch = haproxy needs haproxy_socket and haproxy_backend"));
+	assert_non_null(
+	    strstr(report, "switch = socket needs blue_socket, green_socket and socket_link"));
+	assert_non_null(
+	    strstr(report, "switch = haproxy needs haproxy_socket and haproxy_backend"));
 	free(report);
 }
 
@@ -279,11 +291,13 @@ test_nginx_keepalive(void **state)
 	assert_non_null(strstr(report, "nginx_keepalive"));
 	free(report);
 	/* Behind a socket link, pooled connections would outlive the switch. */
-	report = load(SERVER APP_HEAD "switch = socket\nstart = s\nhealth = http://h/\n"
+	report = load(SERVER APP_HEAD
+	    "switch = socket\nstart = s\nhealth = http://h/\n"
 	    "blue_socket = b.sock\ngreen_socket = g.sock\nsocket_link = l.sock\nnginx_keepalive = 4\n",
 	    &cfg, &errors, NULL);
 	assert_null(cfg);
-	assert_non_null(strstr(report, "nginx_keepalive is for switch = nginx only (pooled connections"));
+	assert_non_null(
+	    strstr(report, "nginx_keepalive is for switch = nginx only (pooled connections"));
 	free(report);
 }
 
@@ -339,7 +353,8 @@ test_long_line_and_continuation(void **state)
 	free(report);
 	free(text);
 	/* An indented line continues the command above it. */
-	report = load(SERVER APP_HEAD APP_REST "build = make\n    -j2\n\tall\n", &cfg, &errors, NULL);
+	report =
+	    load(SERVER APP_HEAD APP_REST "build = make\n    -j2\n\tall\n", &cfg, &errors, NULL);
 	assert_non_null(cfg);
 	assert_string_equal(conf_app(cfg, "baro")->build, "make -j2 all");
 	conf_free(cfg);
@@ -358,7 +373,8 @@ test_socket_path_too_long(void **state)
 	memset(longpath, 'a', sizeof longpath - 1);
 	longpath[0] = '/';
 	longpath[sizeof longpath - 1] = '\0';
-	text = xasprintf(SERVER APP_HEAD "switch = socket\nblue_socket = /run/b.sock\n"
+	text = xasprintf(SERVER APP_HEAD
+	    "switch = socket\nblue_socket = /run/b.sock\n"
 	    "green_socket = /run/g.sock\nsocket_link = %s\nstart = s\nhealth = http://localhost/\n",
 	    longpath);
 	report = load(text, &cfg, &errors, NULL);

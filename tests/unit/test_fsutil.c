@@ -87,7 +87,7 @@ test_write_atomic(void **state)
 	text = fsutil_read(path, 100);
 	assert_string_equal(text, "second\n");
 	free(text);
-	assert_int_not_equal(access(tmp, F_OK), 0);	/* nothing left beside it */
+	assert_int_not_equal(access(tmp, F_OK), 0); /* nothing left beside it */
 	free(path);
 	path = at("missing/up.conf");
 	assert_int_equal(fsutil_write_atomic(path, "x", &cause), -1);

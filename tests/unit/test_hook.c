@@ -123,8 +123,8 @@ test_github_ping(void **state)
 static void
 test_github_form_body(void **state)
 {
-	const char *body = "payload=%7B%22ref%22%3A%22refs%2Fheads%2Fmain%22%2C%22after%22%3A%22"
-	    SHA "%22%7D";
+	const char *body =
+	    "payload=%7B%22ref%22%3A%22refs%2Fheads%2Fmain%22%2C%22after%22%3A%22" SHA "%22%7D";
 	struct headers hs = { { { "X-GitHub-Event", "push" },
 	    { "Content-Type", "application/x-www-form-urlencoded" },
 	    { "X-Hub-Signature-256", github_sig("new-secret", body) } } };
@@ -142,9 +142,10 @@ test_other_branch_tag_deletion_ignored(void **state)
 	const char *other = "{\"ref\":\"refs/heads/dev\",\"after\":\"" SHA "\"}";
 	const char *tag = "{\"ref\":\"refs/tags/v1.0\",\"after\":\"" SHA "\"}";
 	const char *del = "{\"ref\":\"refs/heads/main\",\"deleted\":true,"
-	    "\"after\":\"0000000000000000000000000000000000000000\"}";
+			  "\"after\":\"0000000000000000000000000000000000000000\"}";
 	const char *bodies[] = { other, tag, del };
-	const char *reasons[] = { "branch 'dev' is not 'main'", "tag 'v1.0'", "branch 'main' was deleted" };
+	const char *reasons[] = { "branch 'dev' is not 'main'", "tag 'v1.0'",
+		"branch 'main' was deleted" };
 
 	for (int i = 0; i < 3; i++) {
 		struct headers hs = { { { "X-GitHub-Event", "push" },
@@ -175,7 +176,8 @@ test_other_event_ignored(void **state)
 static void
 test_bad_body(void **state)
 {
-	const char *bodies[] = { "not json", "{\"ref\":\"refs/heads/main\"}", "{\"after\":\"" SHA "\"}" };
+	const char *bodies[] = { "not json", "{\"ref\":\"refs/heads/main\"}",
+		"{\"after\":\"" SHA "\"}" };
 
 	for (int i = 0; i < 3; i++) {
 		struct headers hs = { { { "X-GitHub-Event", "push" },
@@ -192,9 +194,10 @@ test_bad_body(void **state)
 static void
 test_gitlab_token(void **state)
 {
-	struct headers good = { { { "X-Gitlab-Event", "Push Hook" }, { "X-Gitlab-Token", "old-secret" },
-	    { "X-Gitlab-Event-UUID", "uuid-1" } } };
-	struct headers bad = { { { "X-Gitlab-Event", "Push Hook" }, { "X-Gitlab-Token", "old-secre" } } };
+	struct headers good = { { { "X-Gitlab-Event", "Push Hook" },
+	    { "X-Gitlab-Token", "old-secret" }, { "X-Gitlab-Event-UUID", "uuid-1" } } };
+	struct headers bad = { { { "X-Gitlab-Event", "Push Hook" },
+	    { "X-Gitlab-Token", "old-secre" } } };
 	struct hook_result res;
 
 	inspect(&good, PUSH_MAIN, &res);
@@ -226,7 +229,8 @@ test_gitea_bare_hex(void **state)
 static void
 test_bitbucket(void **state)
 {
-	const char *body = "{\"push\":{\"changes\":[{\"new\":{\"type\":\"branch\",\"name\":\"main\","
+	const char *body =
+	    "{\"push\":{\"changes\":[{\"new\":{\"type\":\"branch\",\"name\":\"main\","
 	    "\"target\":{\"hash\":\"" SHA "\"}},\"old\":null}]}}";
 	struct headers hs = { { { "X-Event-Key", "repo:push" }, { "X-Request-UUID", "b-1" },
 	    { "X-Hub-Signature", github_sig("old-secret", body) } } };

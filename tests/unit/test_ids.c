@@ -138,7 +138,7 @@ struct num_case {
 	size_t len;
 	int64_t min, max;
 	int rc;
-	int64_t want;		/* *out after a 0 */
+	int64_t want; /* *out after a 0 */
 };
 
 /* Accepted, then refused: range ends, a sign or space, junk, overflow, nothing. */
@@ -147,7 +147,7 @@ static const struct num_case int64_cases[] = {
 	{ "1", 0, 1, 100, 0, 1 },
 	{ "100", 0, 1, 100, 0, 100 },
 	{ "-5", 0, -5, 5, 0, -5 },
-	{ " +12", 0, 1, 100, 0, 12 },	/* as strtoll reads it */
+	{ " +12", 0, 1, 100, 0, 12 }, /* as strtoll reads it */
 	{ "007", 0, 0, 100, 0, 7 },
 	{ "9223372036854775807", 0, 1, INT64_MAX, 0, INT64_MAX },
 	{ "-9223372036854775808", 0, INT64_MIN, 0, 0, INT64_MIN },

@@ -49,8 +49,7 @@ test_read(const char *name, size_t *len)
 
 /* Parses len bytes of body, failing the test if the parse fails. */
 static void
-test_parse_ok(enum payload_kind kind, const char *body, size_t len,
-    struct push *p)
+test_parse_ok(enum payload_kind kind, const char *body, size_t len, struct push *p)
 {
 	char *cause = NULL;
 
@@ -78,8 +77,7 @@ test_parse_fails(enum payload_kind kind, const char *body, const char *want)
 	char *cause = NULL;
 
 	memset(&p, 0x5a, sizeof p);
-	assert_int_equal(payload_parse(kind, body, strlen(body), &p, &cause),
-	    -1);
+	assert_int_equal(payload_parse(kind, body, strlen(body), &p, &cause), -1);
 	assert_non_null(cause);
 	if (strncmp(cause, want, strlen(want)) != 0)
 		fail_msg("cause '%s', want '%s...'", cause, want);
@@ -101,13 +99,12 @@ test_github_push(void **state)
 
 	test_parse_file(PAYLOAD_GITHUB, "github-push.json", &p);
 	assert_string_equal(p.ref, "refs/heads/main");
-	assert_string_equal(p.after,
-	    "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c");
-	assert_string_equal(p.before,
-	    "6113728f27ae82c7b1a177c8d03f9e96e0adf246");
+	assert_string_equal(p.after, "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c");
+	assert_string_equal(p.before, "6113728f27ae82c7b1a177c8d03f9e96e0adf246");
 	assert_int_equal(p.deleted, 0);
 	assert_string_equal(p.author, "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m");
-	assert_string_equal(p.message, "Fix race in deployment claim\n\n"
+	assert_string_equal(p.message,
+	    "Fix race in deployment claim\n\n"
 	    "Two workers could claim the same row when the\n"
 	    "queue was empty; take the lock first.");
 	payload_push_release(&p);
@@ -122,8 +119,7 @@ test_github_delete(void **state)
 	test_parse_file(PAYLOAD_GITHUB, "github-delete.json", &p);
 	assert_string_equal(p.ref, "refs/heads/feature/cart-v2");
 	assert_string_equal(p.after, ZERO40);
-	assert_string_equal(p.before,
-	    "9c3f7e1a2b4d6f8091a3c5e7f9b1d3f5a7c9e1b3");
+	assert_string_equal(p.before, "9c3f7e1a2b4d6f8091a3c5e7f9b1d3f5a7c9e1b3");
 	assert_int_equal(p.deleted, 1);
 	assert_null(p.author);
 	assert_null(p.message);
@@ -135,7 +131,7 @@ static void
 test_github_deleted_flag(void **state)
 {
 	const char *body = "{\"ref\":\"refs/heads/x\",\"after\":\"" SHA_A
-	    "\",\"deleted\":true,\"head_commit\":null}";
+			   "\",\"deleted\":true,\"head_commit\":null}";
 	struct push p;
 
 	test_parse_ok(PAYLOAD_GITHUB, body, strlen(body), &p);
@@ -164,13 +160,12 @@ test_gitlab_push(void **state)
 
 	test_parse_file(PAYLOAD_GITLAB, "gitlab-push.json", &p);
 	assert_string_equal(p.ref, "refs/heads/main");
-	assert_string_equal(p.after,
-	    "da1560886d4f094c3e6c9ef40349f7d38b5d27d7");
-	assert_string_equal(p.before,
-	    "95790bf891e76fee5e1747ab589903a6a1f80f22");
+	assert_string_equal(p.after, "da1560886d4f094c3e6c9ef40349f7d38b5d27d7");
+	assert_string_equal(p.before, "95790bf891e76fee5e1747ab589903a6a1f80f22");
 	assert_int_equal(p.deleted, 0);
 	assert_string_equal(p.author, "Jordan Sinclair");
-	assert_string_equal(p.message, "Merge branch 'fix/rounding' into "
+	assert_string_equal(p.message,
+	    "Merge branch 'fix/rounding' into "
 	    "'main'\n\nFix rounding of totals\n\nSee merge request "
 	    "finance/billing!42");
 	payload_push_release(&p);
@@ -181,13 +176,13 @@ static void
 test_gitlab_match_not_last(void **state)
 {
 	const char *body = "{\"object_kind\":\"push\","
-	    "\"ref\":\"refs/heads/main\","
-	    "\"before\":\"" SHA_C "\",\"after\":\"" SHA_A "\","
-	    "\"user_name\":\"Pusher\",\"commits\":["
-	    "{\"id\":\"" SHA_A "\",\"message\":\"head\","
-	    "\"author\":{\"name\":\"Head Author\"}},"
-	    "{\"id\":\"" SHA_B "\",\"message\":\"older\","
-	    "\"author\":{\"name\":\"Older Author\"}}]}";
+			   "\"ref\":\"refs/heads/main\","
+			   "\"before\":\"" SHA_C "\",\"after\":\"" SHA_A "\","
+			   "\"user_name\":\"Pusher\",\"commits\":["
+			   "{\"id\":\"" SHA_A "\",\"message\":\"head\","
+			   "\"author\":{\"name\":\"Head Author\"}},"
+			   "{\"id\":\"" SHA_B "\",\"message\":\"older\","
+			   "\"author\":{\"name\":\"Older Author\"}}]}";
 	struct push p;
 
 	test_parse_ok(PAYLOAD_GITLAB, body, strlen(body), &p);
@@ -201,11 +196,11 @@ static void
 test_gitlab_no_match_uses_last(void **state)
 {
 	const char *body = "{\"ref\":\"refs/heads/main\",\"after\":\"" SHA_C
-	    "\",\"user_name\":\"Pusher\",\"commits\":["
-	    "{\"id\":\"" SHA_A "\",\"message\":\"first\","
-	    "\"author\":{\"name\":\"First\"}},"
-	    "{\"id\":\"" SHA_B "\",\"message\":\"last\","
-	    "\"author\":{\"name\":\"Last\"}}]}";
+			   "\",\"user_name\":\"Pusher\",\"commits\":["
+			   "{\"id\":\"" SHA_A "\",\"message\":\"first\","
+			   "\"author\":{\"name\":\"First\"}},"
+			   "{\"id\":\"" SHA_B "\",\"message\":\"last\","
+			   "\"author\":{\"name\":\"Last\"}}]}";
 	struct push p;
 
 	test_parse_ok(PAYLOAD_GITLAB, body, strlen(body), &p);
@@ -222,8 +217,7 @@ test_gitlab_tag(void **state)
 
 	test_parse_file(PAYLOAD_GITLAB, "gitlab-tag.json", &p);
 	assert_string_equal(p.ref, "refs/tags/v1.4.0");
-	assert_string_equal(p.after,
-	    "82b3d5ae55f7080f1e6022629cdb57bfae7cccc7");
+	assert_string_equal(p.after, "82b3d5ae55f7080f1e6022629cdb57bfae7cccc7");
 	assert_string_equal(p.before, ZERO40);
 	assert_int_equal(p.deleted, 0);
 	assert_string_equal(p.author, "Jordan Sinclair");
@@ -240,8 +234,7 @@ test_gitlab_delete(void **state)
 	test_parse_file(PAYLOAD_GITLAB, "gitlab-delete.json", &p);
 	assert_string_equal(p.ref, "refs/heads/fix/rounding");
 	assert_string_equal(p.after, ZERO40);
-	assert_string_equal(p.before,
-	    "da1560886d4f094c3e6c9ef40349f7d38b5d27d7");
+	assert_string_equal(p.before, "da1560886d4f094c3e6c9ef40349f7d38b5d27d7");
 	assert_int_equal(p.deleted, 1);
 	assert_string_equal(p.author, "Jordan Sinclair");
 	assert_null(p.message);
@@ -256,10 +249,8 @@ test_gitea_push(void **state)
 
 	test_parse_file(PAYLOAD_GITEA, "gitea-push.json", &p);
 	assert_string_equal(p.ref, "refs/heads/main");
-	assert_string_equal(p.after,
-	    "bffeb74224043ba2feb48d137756c8a9331c449a");
-	assert_string_equal(p.before,
-	    "28e1879d029cb852e4844d9c718537df08844e03");
+	assert_string_equal(p.after, "bffeb74224043ba2feb48d137756c8a9331c449a");
+	assert_string_equal(p.before, "28e1879d029cb852e4844d9c718537df08844e03");
 	assert_int_equal(p.deleted, 0);
 	assert_string_equal(p.author, "Mateus Ferreira");
 	assert_string_equal(p.message, "Show maintenance banner from config\n");
@@ -270,12 +261,12 @@ test_gitea_push(void **state)
 static void
 test_gitea_no_head_commit(void **state)
 {
-	const char *body = "{\"ref\":\"refs/heads/dev\",\"before\":\"" SHA_C
-	    "\",\"after\":\"" SHA_B "\",\"commits\":["
-	    "{\"id\":\"" SHA_A "\",\"message\":\"one\","
-	    "\"author\":{\"name\":\"A\"}},"
-	    "{\"id\":\"" SHA_B "\",\"message\":\"two\","
-	    "\"author\":{\"name\":\"B\"}}]}";
+	const char *body = "{\"ref\":\"refs/heads/dev\",\"before\":\"" SHA_C "\",\"after\":\"" SHA_B
+			   "\",\"commits\":["
+			   "{\"id\":\"" SHA_A "\",\"message\":\"one\","
+			   "\"author\":{\"name\":\"A\"}},"
+			   "{\"id\":\"" SHA_B "\",\"message\":\"two\","
+			   "\"author\":{\"name\":\"B\"}}]}";
 	struct push p;
 
 	test_parse_ok(PAYLOAD_GITEA, body, strlen(body), &p);
@@ -291,7 +282,7 @@ static void
 test_gitea_delete(void **state)
 {
 	const char *body = "{\"ref\":\"refs/heads/old\",\"before\":\"" SHA_A
-	    "\",\"after\":\"" ZERO40 "\",\"commits\":[],\"head_commit\":null}";
+			   "\",\"after\":\"" ZERO40 "\",\"commits\":[],\"head_commit\":null}";
 	struct push p;
 
 	test_parse_ok(PAYLOAD_GITEA, body, strlen(body), &p);
@@ -311,10 +302,8 @@ test_bitbucket_push(void **state)
 
 	test_parse_file(PAYLOAD_BITBUCKET, "bitbucket-push.json", &p);
 	assert_string_equal(p.ref, "refs/heads/main");
-	assert_string_equal(p.after,
-	    "10a7e3af0c2daf86d429c22f6a8c34d8a6ab9114");
-	assert_string_equal(p.before,
-	    "4c8e1d03e075d808b9241ec760087e114d6d0ccf");
+	assert_string_equal(p.after, "10a7e3af0c2daf86d429c22f6a8c34d8a6ab9114");
+	assert_string_equal(p.before, "4c8e1d03e075d808b9241ec760087e114d6d0ccf");
 	assert_int_equal(p.deleted, 0);
 	assert_string_equal(p.author, "In\xc3\xaas Duarte");
 	assert_string_equal(p.message, "Retry webhook delivery with backoff\n");
@@ -329,8 +318,7 @@ test_bitbucket_tag(void **state)
 
 	test_parse_file(PAYLOAD_BITBUCKET, "bitbucket-tag.json", &p);
 	assert_string_equal(p.ref, "refs/tags/v2.3.0");
-	assert_string_equal(p.after,
-	    "7e2f9b4c1a3d5e6f708192a3b4c5d6e7f8091a2b");
+	assert_string_equal(p.after, "7e2f9b4c1a3d5e6f708192a3b4c5d6e7f8091a2b");
 	assert_null(p.before);
 	assert_int_equal(p.deleted, 0);
 	assert_string_equal(p.author, "Release Bot <release@example.net>");
@@ -347,8 +335,7 @@ test_bitbucket_delete(void **state)
 	test_parse_file(PAYLOAD_BITBUCKET, "bitbucket-delete.json", &p);
 	assert_string_equal(p.ref, "refs/heads/feature/rate-limit");
 	assert_string_equal(p.after, ZERO40);
-	assert_string_equal(p.before,
-	    "c0ffee15deadbeef0123456789abcdef01234567");
+	assert_string_equal(p.before, "c0ffee15deadbeef0123456789abcdef01234567");
 	assert_int_equal(p.deleted, 1);
 	assert_null(p.author);
 	assert_null(p.message);
@@ -360,14 +347,14 @@ static void
 test_bitbucket_last_change(void **state)
 {
 	const char *body = "{\"push\":{\"changes\":["
-	    "{\"old\":null,\"new\":{\"type\":\"branch\",\"name\":\"first\","
-	    "\"target\":{\"hash\":\"" SHA_A "\",\"message\":\"m1\","
-	    "\"author\":{\"raw\":\"One <1@x>\"}}}},"
-	    "{\"old\":{\"type\":\"branch\",\"name\":\"second\","
-	    "\"target\":{\"hash\":\"" SHA_C "\"}},"
-	    "\"new\":{\"type\":\"branch\",\"name\":\"second\","
-	    "\"target\":{\"hash\":\"" SHA_B "\",\"message\":\"m2\","
-	    "\"author\":{\"raw\":\"Two <2@x>\"}}}}]}}";
+			   "{\"old\":null,\"new\":{\"type\":\"branch\",\"name\":\"first\","
+			   "\"target\":{\"hash\":\"" SHA_A "\",\"message\":\"m1\","
+			   "\"author\":{\"raw\":\"One <1@x>\"}}}},"
+			   "{\"old\":{\"type\":\"branch\",\"name\":\"second\","
+			   "\"target\":{\"hash\":\"" SHA_C "\"}},"
+			   "\"new\":{\"type\":\"branch\",\"name\":\"second\","
+			   "\"target\":{\"hash\":\"" SHA_B "\",\"message\":\"m2\","
+			   "\"author\":{\"raw\":\"Two <2@x>\"}}}}]}}";
 	struct push p;
 
 	test_parse_ok(PAYLOAD_BITBUCKET, body, strlen(body), &p);
@@ -383,8 +370,7 @@ test_bitbucket_last_change(void **state)
 static void
 test_bitbucket_bad(void **state)
 {
-	test_parse_fails(PAYLOAD_BITBUCKET, "{}",
-	    "payload has no push.changes");
+	test_parse_fails(PAYLOAD_BITBUCKET, "{}", "payload has no push.changes");
 	test_parse_fails(PAYLOAD_BITBUCKET, "{\"push\":{\"changes\":[]}}",
 	    "payload has no push.changes");
 	test_parse_fails(PAYLOAD_BITBUCKET, "{\"push\":{\"changes\":{}}}",
@@ -418,14 +404,12 @@ test_bitbucket_bad(void **state)
 static void
 test_missing_after(void **state)
 {
-	const char *body = "{\"ref\":\"refs/heads/main\",\"before\":\"" SHA_A
-	    "\"}";
+	const char *body = "{\"ref\":\"refs/heads/main\",\"before\":\"" SHA_A "\"}";
 
 	test_parse_fails(PAYLOAD_GITHUB, body, "payload has no 'after'");
 	test_parse_fails(PAYLOAD_GITLAB, body, "payload has no 'after'");
 	test_parse_fails(PAYLOAD_GITEA, body, "payload has no 'after'");
-	test_parse_fails(PAYLOAD_GITHUB,
-	    "{\"ref\":\"refs/heads/main\",\"after\":null}",
+	test_parse_fails(PAYLOAD_GITHUB, "{\"ref\":\"refs/heads/main\",\"after\":null}",
 	    "payload has no 'after'");
 }
 
@@ -433,23 +417,16 @@ test_missing_after(void **state)
 static void
 test_bad_ref(void **state)
 {
-	test_parse_fails(PAYLOAD_GITHUB, "{\"after\":\"" SHA_A "\"}",
-	    "payload has no 'ref'");
-	test_parse_fails(PAYLOAD_GITLAB, "{\"after\":\"" SHA_A "\"}",
-	    "payload has no 'ref'");
-	test_parse_fails(PAYLOAD_GITEA, "{\"after\":\"" SHA_A "\"}",
-	    "payload has no 'ref'");
-	test_parse_fails(PAYLOAD_GITHUB,
-	    "{\"ref\":7,\"after\":\"" SHA_A "\"}",
+	test_parse_fails(PAYLOAD_GITHUB, "{\"after\":\"" SHA_A "\"}", "payload has no 'ref'");
+	test_parse_fails(PAYLOAD_GITLAB, "{\"after\":\"" SHA_A "\"}", "payload has no 'ref'");
+	test_parse_fails(PAYLOAD_GITEA, "{\"after\":\"" SHA_A "\"}", "payload has no 'ref'");
+	test_parse_fails(PAYLOAD_GITHUB, "{\"ref\":7,\"after\":\"" SHA_A "\"}",
 	    "payload has a bad 'ref'");
-	test_parse_fails(PAYLOAD_GITHUB,
-	    "{\"ref\":[\"refs/heads/main\"],\"after\":\"" SHA_A "\"}",
+	test_parse_fails(PAYLOAD_GITHUB, "{\"ref\":[\"refs/heads/main\"],\"after\":\"" SHA_A "\"}",
 	    "payload has a bad 'ref'");
-	test_parse_fails(PAYLOAD_GITHUB,
-	    "{\"ref\":\"main\",\"after\":\"" SHA_A "\"}",
+	test_parse_fails(PAYLOAD_GITHUB, "{\"ref\":\"main\",\"after\":\"" SHA_A "\"}",
 	    "payload has a bad 'ref'");
-	test_parse_fails(PAYLOAD_GITHUB,
-	    "{\"ref\":\"refs/\",\"after\":\"" SHA_A "\"}",
+	test_parse_fails(PAYLOAD_GITHUB, "{\"ref\":\"refs/\",\"after\":\"" SHA_A "\"}",
 	    "payload has a bad 'ref'");
 	test_parse_fails(PAYLOAD_GITHUB,
 	    "{\"ref\":\"refs/heads/a\\u001bb\",\"after\":\"" SHA_A "\"}",
@@ -464,18 +441,15 @@ test_not_json(void **state)
 	char *cause = NULL;
 	const char *body = "{\n\"ref\": \"refs/heads/main\",\n\"after\": }";
 
-	assert_int_equal(payload_parse(PAYLOAD_GITHUB, body, strlen(body), &p,
-	    &cause), -1);
+	assert_int_equal(payload_parse(PAYLOAD_GITHUB, body, strlen(body), &p, &cause), -1);
 	assert_non_null(cause);
 	assert_true(strncmp(cause, "body is not JSON: ", 18) == 0);
 	assert_non_null(strstr(cause, " at line 3"));
 	free(cause);
 
 	test_parse_fails(PAYLOAD_GITHUB, "", "body is not JSON: ");
-	test_parse_fails(PAYLOAD_GITHUB, "payload=%7B%7D",
-	    "body is not JSON: ");
-	test_parse_fails(PAYLOAD_GITHUB, "\"refs/heads/main\"",
-	    "body is not JSON: ");
+	test_parse_fails(PAYLOAD_GITHUB, "payload=%7B%7D", "body is not JSON: ");
+	test_parse_fails(PAYLOAD_GITHUB, "\"refs/heads/main\"", "body is not JSON: ");
 	test_parse_fails(PAYLOAD_GITHUB, "{} {}", "body is not JSON: ");
 }
 
@@ -483,8 +457,7 @@ test_not_json(void **state)
 static void
 test_parse_uses_len(void **state)
 {
-	const char *body = "{\"ref\":\"refs/heads/main\",\"after\":\"" SHA_A
-	    "\"}GARBAGE";
+	const char *body = "{\"ref\":\"refs/heads/main\",\"after\":\"" SHA_A "\"}GARBAGE";
 	struct push p;
 
 	test_parse_ok(PAYLOAD_GITHUB, body, strlen(body) - 7, &p);
@@ -506,8 +479,7 @@ test_nul_in_string(void **state)
 static void
 test_not_object(void **state)
 {
-	test_parse_fails(PAYLOAD_GITHUB, "[1, 2, 3]",
-	    "body is not a JSON object");
+	test_parse_fails(PAYLOAD_GITHUB, "[1, 2, 3]", "body is not a JSON object");
 	test_parse_fails(PAYLOAD_BITBUCKET, "[]", "body is not a JSON object");
 }
 
@@ -526,11 +498,9 @@ test_bad_commit_id(void **state)
 	    "{\"ref\":\"refs/heads/main\",\"after\":"
 	    "\"0123456789abcdef0123456789abcdef0123456g\"}",
 	    "payload has a bad 'after'");
-	test_parse_fails(PAYLOAD_GITHUB,
-	    "{\"ref\":\"refs/heads/main\",\"after\":\"" SHA_A " \"}",
+	test_parse_fails(PAYLOAD_GITHUB, "{\"ref\":\"refs/heads/main\",\"after\":\"" SHA_A " \"}",
 	    "payload has a bad 'after'");
-	test_parse_fails(PAYLOAD_GITHUB,
-	    "{\"ref\":\"refs/heads/main\",\"after\":42}",
+	test_parse_fails(PAYLOAD_GITHUB, "{\"ref\":\"refs/heads/main\",\"after\":42}",
 	    "payload has a bad 'after'");
 	test_parse_fails(PAYLOAD_GITLAB,
 	    "{\"ref\":\"refs/heads/main\",\"after\":\"" SHA_A "\","
@@ -543,15 +513,15 @@ static void
 test_uppercase_sha(void **state)
 {
 	const char *body = "{\"ref\":\"refs/heads/main\","
-	    "\"after\":\"0D1A26E67D8F5EAF1F6BA5C57FC3C7D91AC0FD1C\","
-	    "\"before\":\"6113728F27AE82C7B1A177C8D03F9E96E0ADF246"
-	    "6113728F27AE82C7B1A177C8\"}";
+			   "\"after\":\"0D1A26E67D8F5EAF1F6BA5C57FC3C7D91AC0FD1C\","
+			   "\"before\":\"6113728F27AE82C7B1A177C8D03F9E96E0ADF246"
+			   "6113728F27AE82C7B1A177C8\"}";
 	struct push p;
 
 	test_parse_ok(PAYLOAD_GITHUB, body, strlen(body), &p);
-	assert_string_equal(p.after,
-	    "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c");
-	assert_string_equal(p.before, "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
+	assert_string_equal(p.after, "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c");
+	assert_string_equal(p.before,
+	    "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
 	    "6113728f27ae82c7b1a177c8");
 	payload_push_release(&p);
 }
@@ -570,16 +540,14 @@ test_repeat(char c, size_t n, const char *tail)
 
 /* Checks that message and author (freed here) keep their first want_* bytes. */
 static void
-test_truncated(char *message, size_t want_message, char *author,
-    size_t want_author)
+test_truncated(char *message, size_t want_message, char *author, size_t want_author)
 {
 	json_t *o;
 	char *body;
 	struct push p;
 
-	o = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}}", "ref", "refs/heads/main",
-	    "after", SHA_A, "head_commit", "message", message, "author",
-	    "name", author);
+	o = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}}", "ref", "refs/heads/main", "after", SHA_A,
+	    "head_commit", "message", message, "author", "name", author);
 	assert_non_null(o);
 	body = json_dumps(o, 0);
 	assert_non_null(body);
@@ -600,8 +568,8 @@ static void
 test_long_message(void **state)
 {
 	/* 4097 bytes: the cut at 4096 would split the 2-byte e-acute. */
-	test_truncated(test_repeat('a', 4095, "\xc3\xa9"), 4095,
-	    test_repeat('b', 255, "\xc3\xa9"), 255);
+	test_truncated(test_repeat('a', 4095, "\xc3\xa9"), 4095, test_repeat('b', 255, "\xc3\xa9"),
+	    255);
 	/* The cut would split a 3-byte euro sign after its first byte. */
 	test_truncated(test_repeat('a', 4094, "\xe2\x82\xac"), 4094,
 	    test_repeat('b', 254, "\xe2\x82\xac"), 254);
@@ -612,8 +580,7 @@ test_long_message(void **state)
 	test_truncated(test_repeat('a', 4093, "\xe2\x82\xac"), 4096,
 	    test_repeat('b', 253, "\xe2\x82\xac"), 256);
 	/* Plain ASCII is cut at the limit. */
-	test_truncated(test_repeat('a', 100000, ""), 4096,
-	    test_repeat('b', 1000, ""), 256);
+	test_truncated(test_repeat('a', 100000, ""), 4096, test_repeat('b', 1000, ""), 256);
 	/* A character that ends right at the limit is kept whole. */
 	test_truncated(test_repeat('a', 4094, "\xc3\xa9xyz"), 4096,
 	    test_repeat('b', 254, "\xc3\xa9xyz"), 256);
@@ -630,8 +597,7 @@ test_form_encode(const char *s, size_t n)
 
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') ||
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    (c != '\0' && strchr("-._~", c) != NULL))
 			*o++ = (char)c;
 		else if (c == ' ')
@@ -677,7 +643,7 @@ static void
 test_form_decode(void **state)
 {
 	const char *body = "token=x%26y&payloadx=no&xpayload=no&"
-	    "payload=%7B%22ref%22%3A+%22refs%2fheads%2Fmain%22%7D&payload=2nd";
+			   "payload=%7B%22ref%22%3A+%22refs%2fheads%2Fmain%22%7D&payload=2nd";
 	size_t outlen = 0;
 	char *s;
 
@@ -727,10 +693,8 @@ test_form_absent(void **state)
 
 	assert_null(payload_from_form("", 0, &outlen));
 	assert_null(payload_from_form(NULL, 0, &outlen));
-	assert_null(payload_from_form("ref=refs%2Fheads%2Fmain&after=1", 31,
-	    &outlen));
-	assert_null(payload_from_form("payloads=1&Payload=2&payload", 28,
-	    &outlen));
+	assert_null(payload_from_form("ref=refs%2Fheads%2Fmain&after=1", 31, &outlen));
+	assert_null(payload_from_form("payloads=1&Payload=2&payload", 28, &outlen));
 	assert_null(payload_from_form("&&&", 3, &outlen));
 	assert_null(payload_from_form("{\"ref\":\"x\"}", 11, &outlen));
 }

@@ -39,17 +39,16 @@ check_gh(const char *secret, const char *prefix, const char *header)
 {
 	const char *secrets[] = { secret, NULL };
 
-	return sig_check_hex(secrets, prefix, header, GH_BODY,
-	    strlen(GH_BODY));
+	return sig_check_hex(secrets, prefix, header, GH_BODY, strlen(GH_BODY));
 }
 
 /* Checks the Standard Webhooks vector with the given parts. */
 static int
-check_std(const char *const *secrets, const char *ts, const char *header,
-    time_t now, const char **cause)
+check_std(const char *const *secrets, const char *ts, const char *header, time_t now,
+    const char **cause)
 {
-	return sig_check_standard(secrets, STD_ID, ts, header, STD_BODY,
-	    strlen(STD_BODY), now, cause);
+	return sig_check_standard(secrets, STD_ID, ts, header, STD_BODY, strlen(STD_BODY), now,
+	    cause);
 }
 
 /* sig_hmac_hex gives the GitHub vector and RFC 4231 test case 2. */
@@ -58,8 +57,7 @@ test_hmac_hex(void **state)
 {
 	char out[65];
 
-	sig_hmac_hex(GH_SECRET, strlen(GH_SECRET), GH_BODY, strlen(GH_BODY),
-	    out);
+	sig_hmac_hex(GH_SECRET, strlen(GH_SECRET), GH_BODY, strlen(GH_BODY), out);
 	assert_string_equal(out, GH_HEX);
 	sig_hmac_hex("Jefe", 4, "what do ya want for nothing?", 28, out);
 	assert_string_equal(out,
@@ -81,18 +79,16 @@ test_hex_wrong(void **state)
 	char header[] = GH_HEADER;
 
 	/* Flip the last digit. */
-	header[sizeof header - 2] = header[sizeof header - 2] == '0' ?
-	    '1' : '0';
+	header[sizeof header - 2] = header[sizeof header - 2] == '0' ? '1' : '0';
 	assert_int_equal(check_gh(GH_SECRET, "sha256=", header), -1);
-	assert_int_equal(check_gh("It's a secret to everybody", "sha256=",
-	    GH_HEADER), -1);
-	assert_int_equal(sig_check_hex(secrets, "sha256=", GH_HEADER,
-	    "Hello, World?", 13), -1);
+	assert_int_equal(check_gh("It's a secret to everybody", "sha256=", GH_HEADER), -1);
+	assert_int_equal(sig_check_hex(secrets, "sha256=", GH_HEADER, "Hello, World?", 13), -1);
 	/* Only len bytes of the body count. */
-	assert_int_equal(sig_check_hex(secrets, "sha256=", GH_HEADER,
-	    GH_BODY, strlen(GH_BODY) - 1), -1);
-	assert_int_equal(sig_check_hex(secrets, "sha256=", GH_HEADER,
-	    GH_BODY "\n", strlen(GH_BODY)), 0);
+	assert_int_equal(sig_check_hex(secrets, "sha256=", GH_HEADER, GH_BODY, strlen(GH_BODY) - 1),
+	    -1);
+	assert_int_equal(sig_check_hex(secrets, "sha256=", GH_HEADER, GH_BODY "\n",
+			     strlen(GH_BODY)),
+	    0);
 }
 
 /* Uppercase hex digits are accepted. */
@@ -150,13 +146,10 @@ test_hex_null(void **state)
 	const char *none[] = { NULL };
 
 	assert_int_equal(check_gh(GH_SECRET, "sha256=", NULL), -1);
-	assert_int_equal(sig_check_hex(NULL, "sha256=", GH_HEADER, GH_BODY,
-	    strlen(GH_BODY)), -1);
-	assert_int_equal(sig_check_hex(none, "sha256=", GH_HEADER, GH_BODY,
-	    strlen(GH_BODY)), -1);
+	assert_int_equal(sig_check_hex(NULL, "sha256=", GH_HEADER, GH_BODY, strlen(GH_BODY)), -1);
+	assert_int_equal(sig_check_hex(none, "sha256=", GH_HEADER, GH_BODY, strlen(GH_BODY)), -1);
 	/* The same list does verify, so the -1 above comes from NULL. */
-	assert_int_equal(sig_check_hex(secrets, "sha256=", GH_HEADER, GH_BODY,
-	    strlen(GH_BODY)), 0);
+	assert_int_equal(sig_check_hex(secrets, "sha256=", GH_HEADER, GH_BODY, strlen(GH_BODY)), 0);
 }
 
 /* During rotation the second secret of the list is accepted too. */
@@ -167,12 +160,10 @@ test_hex_rotation(void **state)
 	const char *first[] = { GH_SECRET, "new secret", NULL };
 	const char *neither[] = { "old secret", "new secret", NULL };
 
-	assert_int_equal(sig_check_hex(second, "sha256=", GH_HEADER, GH_BODY,
-	    strlen(GH_BODY)), 0);
-	assert_int_equal(sig_check_hex(first, "sha256=", GH_HEADER, GH_BODY,
-	    strlen(GH_BODY)), 0);
-	assert_int_equal(sig_check_hex(neither, "sha256=", GH_HEADER, GH_BODY,
-	    strlen(GH_BODY)), -1);
+	assert_int_equal(sig_check_hex(second, "sha256=", GH_HEADER, GH_BODY, strlen(GH_BODY)), 0);
+	assert_int_equal(sig_check_hex(first, "sha256=", GH_HEADER, GH_BODY, strlen(GH_BODY)), 0);
+	assert_int_equal(sig_check_hex(neither, "sha256=", GH_HEADER, GH_BODY, strlen(GH_BODY)),
+	    -1);
 }
 
 /* Gitea sends bare hex: prefix NULL or "". */
@@ -246,20 +237,18 @@ test_std_valid(void **state)
 	 */
 	const char *body = "{\"test\": 2432232314}";
 
-	assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG, STD_NOW,
-	    &cause), 0);
+	assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG, STD_NOW, &cause), 0);
 	assert_null(cause);
-	assert_int_equal(sig_check_standard(secrets,
-	    "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330",
-	    "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", body,
-	    strlen(body), 1614265330, &cause), 0);
+	assert_int_equal(sig_check_standard(secrets, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330",
+			     "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", body, strlen(body),
+			     1614265330, &cause),
+	    0);
 	/* Only len bytes of the body are signed. */
-	assert_int_equal(sig_check_standard(secrets, STD_ID, STD_TS,
-	    "v1," STD_SIG, STD_BODY "tail", strlen(STD_BODY), STD_NOW,
-	    &cause), 0);
+	assert_int_equal(sig_check_standard(secrets, STD_ID, STD_TS, "v1," STD_SIG, STD_BODY "tail",
+			     strlen(STD_BODY), STD_NOW, &cause),
+	    0);
 	/* A NULL cause pointer is allowed. */
-	assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG, STD_NOW,
-	    NULL), 0);
+	assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG, STD_NOW, NULL), 0);
 }
 
 /* Several entries: the right one may come second, others are ignored. */
@@ -270,24 +259,24 @@ test_std_multiple(void **state)
 	const char *cause = NULL;
 
 	assert_int_equal(check_std(secrets, STD_TS,
-	    "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= v1," STD_SIG,
-	    STD_NOW, &cause), 0);
-	assert_int_equal(check_std(secrets, STD_TS,
-	    "v1a,bm90IGEgc2lnbmF0dXJl v1," STD_SIG, STD_NOW, &cause), 0);
-	assert_int_equal(check_std(secrets, STD_TS,
-	    "v1,AAAA  v1," STD_SIG " ", STD_NOW, &cause), 0);
+			     "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= v1," STD_SIG, STD_NOW,
+			     &cause),
+	    0);
+	assert_int_equal(check_std(secrets, STD_TS, "v1a,bm90IGEgc2lnbmF0dXJl v1," STD_SIG, STD_NOW,
+			     &cause),
+	    0);
+	assert_int_equal(check_std(secrets, STD_TS, "v1,AAAA  v1," STD_SIG " ", STD_NOW, &cause),
+	    0);
 	/* The right value under another version does not count. */
-	assert_int_equal(check_std(secrets, STD_TS, "v1a," STD_SIG, STD_NOW,
-	    &cause), -1);
+	assert_int_equal(check_std(secrets, STD_TS, "v1a," STD_SIG, STD_NOW, &cause), -1);
 	assert_non_null(cause);
-	assert_int_equal(check_std(secrets, STD_TS, "v2," STD_SIG, STD_NOW,
-	    &cause), -1);
-	assert_int_equal(check_std(secrets, STD_TS, STD_SIG, STD_NOW, &cause),
-	    -1);
+	assert_int_equal(check_std(secrets, STD_TS, "v2," STD_SIG, STD_NOW, &cause), -1);
+	assert_int_equal(check_std(secrets, STD_TS, STD_SIG, STD_NOW, &cause), -1);
 	/* The wrong entries alone are rejected. */
 	assert_int_equal(check_std(secrets, STD_TS,
-	    "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= v1a," STD_SIG,
-	    STD_NOW, &cause), -1);
+			     "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= v1a," STD_SIG,
+			     STD_NOW, &cause),
+	    -1);
 	assert_string_equal(cause, "bad signature");
 }
 
@@ -300,16 +289,17 @@ test_std_wrong(void **state)
 	const char *cause = NULL;
 	char sig[] = "v1," STD_SIG;
 
-	assert_int_equal(sig_check_standard(secrets, STD_ID, STD_TS,
-	    "v1," STD_SIG, "{\"a\":2}", 7, STD_NOW, &cause), -1);
+	assert_int_equal(sig_check_standard(secrets, STD_ID, STD_TS, "v1," STD_SIG, "{\"a\":2}", 7,
+			     STD_NOW, &cause),
+	    -1);
 	assert_string_equal(cause, "bad signature");
 	cause = NULL;
-	assert_int_equal(sig_check_standard(secrets, "msg_2", STD_TS,
-	    "v1," STD_SIG, STD_BODY, strlen(STD_BODY), STD_NOW, &cause), -1);
+	assert_int_equal(sig_check_standard(secrets, "msg_2", STD_TS, "v1," STD_SIG, STD_BODY,
+			     strlen(STD_BODY), STD_NOW, &cause),
+	    -1);
 	assert_string_equal(cause, "bad signature");
 	cause = NULL;
-	assert_int_equal(check_std(other, STD_TS, "v1," STD_SIG, STD_NOW,
-	    &cause), -1);
+	assert_int_equal(check_std(other, STD_TS, "v1," STD_SIG, STD_NOW, &cause), -1);
 	assert_string_equal(cause, "bad signature");
 	sig[5] = sig[5] == 'A' ? 'B' : 'A';
 	assert_int_equal(check_std(secrets, STD_TS, sig, STD_NOW, &cause), -1);
@@ -326,12 +316,14 @@ test_std_stale(void **state)
 	const char *secrets[] = { STD_SECRET, NULL };
 	const char *cause = NULL;
 
-	assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG,
-	    STD_NOW + SIG_STD_TOLERANCE + 1, &cause), -1);
+	assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG, STD_NOW + SIG_STD_TOLERANCE + 1,
+			     &cause),
+	    -1);
 	assert_string_equal(cause, "stale timestamp");
 	cause = NULL;
-	assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG,
-	    STD_NOW + SIG_STD_TOLERANCE, &cause), 0);
+	assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG, STD_NOW + SIG_STD_TOLERANCE,
+			     &cause),
+	    0);
 	assert_null(cause);
 }
 
@@ -351,25 +343,26 @@ test_std_padded_key(void **state)
 	const char *pad2[] = { "whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaQ==", NULL };
 	const char *pad1[] = { "whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWo=", NULL };
 	const char *pad64[] = { "whsec_VGhlIHF1aWNrIGJyb3duIGZveCBqdW1wcyBvdmVy"
-	    "IHRoZSBsYXp5IGRvZywgdGhlbiBzaWducyB3ZWJob29rcw==", NULL };
+				"IHRoZSBsYXp5IGRvZywgdGhlbiBzaWducyB3ZWJob29rcw==",
+		NULL };
 	const char *cause = "unset";
 
 	assert_int_equal(check_std(pad64, STD_TS,
-	    "v1,jrev6jZPtgBN3RM7nJRwVyWRZ5DCVoQ7MfHymkgP5pU=", STD_NOW,
-	    &cause), 0);
+			     "v1,jrev6jZPtgBN3RM7nJRwVyWRZ5DCVoQ7MfHymkgP5pU=", STD_NOW, &cause),
+	    0);
 	assert_null(cause);
 	assert_int_equal(check_std(pad2, STD_TS,
-	    "v1,7q56lx+kt+xI24wva+NipufMUcqnXWWUJlJ+QzGZw0c=", STD_NOW,
-	    &cause), 0);
+			     "v1,7q56lx+kt+xI24wva+NipufMUcqnXWWUJlJ+QzGZw0c=", STD_NOW, &cause),
+	    0);
 	assert_null(cause);
 	assert_int_equal(check_std(pad1, STD_TS,
-	    "v1,i6qbLBv2pZOG4gM7ui2HXmzhhkML37HOiTB8QhD3a88=", STD_NOW,
-	    &cause), 0);
+			     "v1,i6qbLBv2pZOG4gM7ui2HXmzhhkML37HOiTB8QhD3a88=", STD_NOW, &cause),
+	    0);
 	assert_null(cause);
 	/* Each key's signature does not verify under the other key. */
 	assert_int_equal(check_std(pad1, STD_TS,
-	    "v1,7q56lx+kt+xI24wva+NipufMUcqnXWWUJlJ+QzGZw0c=", STD_NOW,
-	    &cause), -1);
+			     "v1,7q56lx+kt+xI24wva+NipufMUcqnXWWUJlJ+QzGZw0c=", STD_NOW, &cause),
+	    -1);
 	assert_string_equal(cause, "bad signature");
 }
 
@@ -379,16 +372,12 @@ test_std_rotation(void **state)
 {
 	const char *first[] = { STD_SECRET, STD_OTHER, NULL };
 	const char *second[] = { STD_OTHER, STD_SECRET, NULL };
-	const char *neither[] = { STD_OTHER,
-	    "whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaQ==", NULL };
+	const char *neither[] = { STD_OTHER, "whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaQ==", NULL };
 	const char *cause = NULL;
 
-	assert_int_equal(check_std(first, STD_TS, "v1," STD_SIG, STD_NOW,
-	    &cause), 0);
-	assert_int_equal(check_std(second, STD_TS, "v1," STD_SIG, STD_NOW,
-	    &cause), 0);
-	assert_int_equal(check_std(neither, STD_TS, "v1," STD_SIG, STD_NOW,
-	    &cause), -1);
+	assert_int_equal(check_std(first, STD_TS, "v1," STD_SIG, STD_NOW, &cause), 0);
+	assert_int_equal(check_std(second, STD_TS, "v1," STD_SIG, STD_NOW, &cause), 0);
+	assert_int_equal(check_std(neither, STD_TS, "v1," STD_SIG, STD_NOW, &cause), -1);
 	assert_string_equal(cause, "bad signature");
 }
 
@@ -399,21 +388,25 @@ test_std_future(void **state)
 	const char *secrets[] = { STD_SECRET, NULL };
 	const char *cause = NULL;
 
-	assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG,
-	    STD_NOW - SIG_STD_TOLERANCE - 1, &cause), -1);
+	assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG, STD_NOW - SIG_STD_TOLERANCE - 1,
+			     &cause),
+	    -1);
 	assert_string_equal(cause, "stale timestamp");
 	cause = NULL;
-	assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG,
-	    STD_NOW - SIG_STD_TOLERANCE, &cause), 0);
+	assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG, STD_NOW - SIG_STD_TOLERANCE,
+			     &cause),
+	    0);
 	assert_null(cause);
 	/* The largest timestamp against a clock before 1970: no overflow. */
 	cause = NULL;
-	assert_int_equal(check_std(secrets, "9223372036854775807",
-	    "v1," STD_SIG, (time_t)-1, &cause), -1);
+	assert_int_equal(check_std(secrets, "9223372036854775807", "v1," STD_SIG, (time_t)-1,
+			     &cause),
+	    -1);
 	assert_string_equal(cause, "stale timestamp");
 	/* Far future, too big for any integer type. */
-	assert_int_equal(check_std(secrets, "99999999999999999999999999",
-	    "v1," STD_SIG, STD_NOW, &cause), -1);
+	assert_int_equal(check_std(secrets, "99999999999999999999999999", "v1," STD_SIG, STD_NOW,
+			     &cause),
+	    -1);
 	assert_non_null(cause);
 }
 
@@ -422,15 +415,13 @@ static void
 test_std_bad_timestamp(void **state)
 {
 	const char *secrets[] = { STD_SECRET, NULL };
-	static const char *const bad[] = { "", "17000000a0", "-1700000000",
-	    "+1700000000", " 1700000000", "1700000000 ", "1.7e9",
-	    "0x6553f100" };
+	static const char *const bad[] = { "", "17000000a0", "-1700000000", "+1700000000",
+		" 1700000000", "1700000000 ", "1.7e9", "0x6553f100" };
 	const char *cause;
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		cause = NULL;
-		assert_int_equal(check_std(secrets, bad[i], "v1," STD_SIG,
-		    STD_NOW, &cause), -1);
+		assert_int_equal(check_std(secrets, bad[i], "v1," STD_SIG, STD_NOW, &cause), -1);
 		assert_string_equal(cause, "malformed timestamp");
 	}
 }
@@ -443,19 +434,18 @@ test_std_null(void **state)
 	const char *cause;
 
 	cause = NULL;
-	assert_int_equal(sig_check_standard(secrets, NULL, STD_TS,
-	    "v1," STD_SIG, STD_BODY, strlen(STD_BODY), STD_NOW, &cause), -1);
+	assert_int_equal(sig_check_standard(secrets, NULL, STD_TS, "v1," STD_SIG, STD_BODY,
+			     strlen(STD_BODY), STD_NOW, &cause),
+	    -1);
 	assert_non_null(cause);
 	cause = NULL;
-	assert_int_equal(check_std(secrets, NULL, "v1," STD_SIG, STD_NOW,
-	    &cause), -1);
+	assert_int_equal(check_std(secrets, NULL, "v1," STD_SIG, STD_NOW, &cause), -1);
 	assert_non_null(cause);
 	cause = NULL;
 	assert_int_equal(check_std(secrets, STD_TS, NULL, STD_NOW, &cause), -1);
 	assert_non_null(cause);
 	cause = NULL;
-	assert_int_equal(check_std(NULL, STD_TS, "v1," STD_SIG, STD_NOW,
-	    &cause), -1);
+	assert_int_equal(check_std(NULL, STD_TS, "v1," STD_SIG, STD_NOW, &cause), -1);
 	assert_non_null(cause);
 }
 
@@ -468,11 +458,9 @@ test_std_no_whsec(void **state)
 	const char *mixed[] = { "plain", STD_SECRET, NULL };
 	const char *cause = NULL;
 
-	assert_int_equal(check_std(bare, STD_TS, "v1," STD_SIG, STD_NOW,
-	    &cause), -1);
+	assert_int_equal(check_std(bare, STD_TS, "v1," STD_SIG, STD_NOW, &cause), -1);
 	assert_string_equal(cause, "no whsec_ secret configured");
-	assert_int_equal(check_std(mixed, STD_TS, "v1," STD_SIG, STD_NOW,
-	    &cause), 0);
+	assert_int_equal(check_std(mixed, STD_TS, "v1," STD_SIG, STD_NOW, &cause), 0);
 	assert_null(cause);
 }
 
@@ -498,13 +486,11 @@ test_std_bad_key(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		secrets[0] = bad[i];
 		cause = NULL;
-		assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG,
-		    STD_NOW, &cause), -1);
+		assert_int_equal(check_std(secrets, STD_TS, "v1," STD_SIG, STD_NOW, &cause), -1);
 		assert_string_equal(cause, "invalid whsec_ secret");
 	}
 	/* An unusable entry does not stop the others from verifying. */
-	assert_int_equal(check_std(rotating, STD_TS, "v1," STD_SIG, STD_NOW,
-	    &cause), 0);
+	assert_int_equal(check_std(rotating, STD_TS, "v1," STD_SIG, STD_NOW, &cause), 0);
 }
 
 int

@@ -69,7 +69,7 @@ test_tcp_counts_server_side_connections(void **state)
 	int port, lfd = tcp_listener(&port), c1, c2, s1;
 
 	(void)state;
-	assert_int_equal(count_tcp(port), 0);	/* the listener itself is not a connection */
+	assert_int_equal(count_tcp(port), 0); /* the listener itself is not a connection */
 	c1 = tcp_connect(port);
 	c2 = tcp_connect(port);
 	/* Not yet accepted: they wait in the queue, and count. */
@@ -133,11 +133,11 @@ test_unix_counts_accepted_connections(void **state)
 	snprintf(blue, sizeof blue, "%s/blue.sock", dir);
 	snprintf(green, sizeof green, "%s/green.sock", dir);
 	snprintf(link, sizeof link, "%s/app.sock", dir);
-	assert_int_equal(count_unix(blue), 0);	/* no such socket yet */
+	assert_int_equal(count_unix(blue), 0); /* no such socket yet */
 	lb = unix_listener(blue);
 	lg = unix_listener(green);
 	assert_int_equal(symlink(blue, link), 0);
-	c1 = unix_connect(link);	/* through the link, as the proxy does */
+	c1 = unix_connect(link); /* through the link, as the proxy does */
 	s1 = accept(lb, NULL, NULL);
 	c2 = unix_connect(green);
 	s2 = accept(lg, NULL, NULL);
@@ -191,7 +191,8 @@ test_drain_waits_runs_out_and_stops(void **state)
 	assert_int_equal(drain_wait(app_on(port, 1), "blue", clock_mono_ms(), NULL, NULL, &r),
 	    DRAIN_EMPTY);
 	assert_int_equal(r.at_start, 0);
-	assert_string_equal(drain_describe(&r, "blue", line, sizeof line), "blue has no open connections");
+	assert_string_equal(drain_describe(&r, "blue", line, sizeof line),
+	    "blue has no open connections");
 
 	c = tcp_connect(port);
 	s = accept(lfd, NULL, NULL);
@@ -203,15 +204,18 @@ test_drain_waits_runs_out_and_stops(void **state)
 	assert_non_null(strstr(drain_describe(&r, "blue", line, sizeof line), "drain ran out"));
 
 	/* A drain that began earlier (handed on) runs out at its own deadline. */
-	assert_int_equal(drain_wait(app_on(port, 1), "blue", clock_mono_ms() - 1000, NULL, NULL, &r),
+	assert_int_equal(drain_wait(app_on(port, 1), "blue", clock_mono_ms() - 1000, NULL, NULL,
+			     &r),
 	    DRAIN_TIMED_OUT);
 	assert_true(r.ms < 100);
 
 	assert_int_equal(drain_wait(app_on(port, 0), "blue", clock_mono_ms(), NULL, NULL, &r),
 	    DRAIN_TIMED_OUT);
-	assert_non_null(strstr(drain_describe(&r, "blue", line, sizeof line), "drain_timeout is 0"));
+	assert_non_null(
+	    strstr(drain_describe(&r, "blue", line, sizeof line), "drain_timeout is 0"));
 
-	assert_int_equal(drain_wait(app_on(port, 30), "blue", clock_mono_ms(), stop_now, &polls, &r),
+	assert_int_equal(drain_wait(app_on(port, 30), "blue", clock_mono_ms(), stop_now, &polls,
+			     &r),
 	    DRAIN_STOPPED);
 	assert_int_equal(polls, 3);
 
@@ -237,7 +241,7 @@ test_drain_ends_when_the_last_connection_closes(void **state)
 	pid = fork();
 	if (pid == 0) {
 		usleep(300000);
-		_exit(0);	/* its copies of c and s close with it */
+		_exit(0); /* its copies of c and s close with it */
 	}
 	close(c);
 	close(s);

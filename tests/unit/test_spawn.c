@@ -67,8 +67,8 @@ test_lines_and_exit_code(void **state)
 {
 	struct spawn_env *env = spawn_env_new();
 	struct seen seen = { .out = "", .err = "" };
-	struct spawn_result res = run_sh("echo one; echo two >&2; printf 'no newline'; exit 3",
-	    env, 10, &seen);
+	struct spawn_result res =
+	    run_sh("echo one; echo two >&2; printf 'no newline'; exit 3", env, 10, &seen);
 
 	assert_int_equal(res.outcome, SPAWN_EXITED);
 	assert_int_equal(res.status, 3);
@@ -164,8 +164,9 @@ test_background_child_survives(void **state)
 
 	/* A start command that leaves a server running, its output not redirected. */
 	unlink("/tmp/turnout-test-spawn.done");
-	res = run_sh("(sleep 0.6; echo still here; touch /tmp/turnout-test-spawn.done) & echo started",
-	    env, 10, &seen);
+	res = run_sh(
+	    "(sleep 0.6; echo still here; touch /tmp/turnout-test-spawn.done) & echo started", env,
+	    10, &seen);
 	assert_int_equal(res.outcome, SPAWN_EXITED);
 	assert_int_equal(res.status, 0);
 	assert_string_equal(seen.out, "started|");

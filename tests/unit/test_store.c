@@ -118,8 +118,12 @@ teardown(void **state)
 static int64_t
 enqueue(struct store *st, const char *app, const char *delivery, enum store_enqueue want)
 {
-	struct store_request req = { .app = app, .kind = "push", .commit = "abcd",
-	    .ref = "refs/heads/main", .sender = "github", .delivery = delivery };
+	struct store_request req = { .app = app,
+		.kind = "push",
+		.commit = "abcd",
+		.ref = "refs/heads/main",
+		.sender = "github",
+		.delivery = delivery };
 	int64_t id = 0;
 	char *cause = NULL;
 
@@ -164,14 +168,14 @@ test_cancel_and_recover(void **state)
 	assert_int_equal(store_get_deployment(st, q, &d), 0);
 	assert_string_equal(d.status, "cancelled");
 	store_deployment_release(&d);
-	assert_int_equal(store_request_cancel(st, q), 1);	/* finished */
-	assert_int_equal(store_request_cancel(st, 12345), 2);	/* unknown */
+	assert_int_equal(store_request_cancel(st, q), 1); /* finished */
+	assert_int_equal(store_request_cancel(st, 12345), 2); /* unknown */
 
 	q = enqueue(st, "c", NULL, STORE_QUEUED);
 	assert_int_equal(store_claim(st, "c", &d), 1);
 	store_deployment_release(&d);
 	assert_int_equal(store_cancel_requested(st, q), 0);
-	assert_int_equal(store_request_cancel(st, q), 0);	/* running: flagged */
+	assert_int_equal(store_request_cancel(st, q), 0); /* running: flagged */
 	assert_int_equal(store_cancel_requested(st, q), 1);
 	/* A restart finds it running: it ends interrupted. */
 	assert_true(store_recover(st) >= 1);
@@ -207,7 +211,8 @@ static void
 test_logs_page_and_prune(void **state)
 {
 	struct store *st = *state;
-	struct store_line lines[3] = { { 1, "out", "one" }, { 2, "err", "two" }, { 3, "turnout", "three" } };
+	struct store_line lines[3] = { { 1, "out", "one" }, { 2, "err", "two" },
+		{ 3, "turnout", "three" } };
 	struct store_logline *got;
 	int64_t ids[4];
 	int n;

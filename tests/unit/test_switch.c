@@ -49,8 +49,9 @@ load(const char *app, struct config **cfg)
 	FILE *f;
 
 	text = xasprintf("[server]\nlisten = 127.0.0.1:9000\nstate_dir = state\n"
-	    "[app \"demo\"]\nrepo = /srv/r.git\nsecret = s3cret\nstart = ./start\n"
-	    "health = http://127.0.0.1:$TURNOUT_PORT/\n%s", app);
+			 "[app \"demo\"]\nrepo = /srv/r.git\nsecret = s3cret\nstart = ./start\n"
+			 "health = http://127.0.0.1:$TURNOUT_PORT/\n%s",
+	    app);
 	assert_int_equal(fsutil_write_atomic(path, text, &cause), 0);
 	f = open_memstream(&report, &len);
 	*cfg = conf_load(path, f, NULL, NULL);
@@ -119,13 +120,15 @@ test_socket_checks(void **state)
 {
 	char *app, *want, longpath[150];
 
-	loads("switch = socket\nblue_socket = b.sock\ngreen_socket = g.sock\nsocket_link = l.sock\n");
+	loads(
+	    "switch = socket\nblue_socket = b.sock\ngreen_socket = g.sock\nsocket_link = l.sock\n");
 	refused("switch = socket\nblue_socket = b.sock\nsocket_link = l.sock\n",
 	    "switch = socket needs blue_socket, green_socket and socket_link");
 	refused("switch = socket\nblue_socket = b.sock\ngreen_socket = b.sock\nsocket_link = l\n",
 	    "blue_socket and green_socket must differ");
 	refused("switch = socket\nblue_socket = b\ngreen_socket = g\nsocket_link = l\n"
-	    "nginx_keepalive = 8\n", "nginx_keepalive is for switch = nginx only (pooled");
+		"nginx_keepalive = 8\n",
+	    "nginx_keepalive is for switch = nginx only (pooled");
 	memset(longpath, 'x', sizeof longpath - 1);
 	longpath[0] = '/';
 	longpath[sizeof longpath - 1] = '\0';
@@ -141,11 +144,12 @@ static void
 test_haproxy_and_command_checks(void **state)
 {
 	loads("switch = haproxy\nblue_port = 1\ngreen_port = 2\nhaproxy_socket = /run/h.sock\n"
-	    "haproxy_backend = app\n");
+	      "haproxy_backend = app\n");
 	refused("switch = haproxy\nblue_port = 1\ngreen_port = 2\nhaproxy_socket = /run/h\n",
 	    "switch = haproxy needs haproxy_socket and haproxy_backend");
 	refused("switch = haproxy\nblue_port = 1\ngreen_port = 2\nhaproxy_socket = /h\n"
-	    "haproxy_backend = app\nnginx_keepalive = 2\n", "nginx_keepalive is for switch = nginx only");
+		"haproxy_backend = app\nnginx_keepalive = 2\n",
+	    "nginx_keepalive is for switch = nginx only");
 	loads("switch = command\nblue_port = 1\ngreen_port = 2\nswitch_command = ./sw\n");
 	refused("switch = command\nblue_port = 1\ngreen_port = 2\n",
 	    "switch = command needs 'switch_command'");
@@ -174,14 +178,16 @@ test_nginx_text(void **state)
 	assert_non_null(strstr(text, "upstream my-app.v2 {\n    server 127.0.0.1:8082;\n}\n"));
 	assert_non_null(strstr(text, "# live color: green\n"));
 	/* nginx variable names take letters, digits and '_' only. */
-	assert_non_null(strstr(text, "map $host $turnout_color_my_app_v2 {\n    default \"green\";"));
+	assert_non_null(
+	    strstr(text, "map $host $turnout_color_my_app_v2 {\n    default \"green\";"));
 	assert_null(strstr(text, "keepalive"));
 	assert_string_equal(switch_nginx_parse(app, text), "green");
 	free(text);
 	app->nginx_keepalive = 16;
 	app->nginx_upstream_name = (char *)"backend";
 	text = switch_nginx_text(app, "blue");
-	assert_non_null(strstr(text, "upstream backend {\n    server 127.0.0.1:8081;\n"
+	assert_non_null(strstr(text,
+	    "upstream backend {\n    server 127.0.0.1:8081;\n"
 	    "    keepalive 16;\n}\n"));
 	assert_string_equal(switch_nginx_parse(app, text), "blue");
 	free(text);
@@ -198,10 +204,10 @@ test_nginx_parse(void **state)
 	char e[] = "";
 
 	/* The first server line's port names the color. */
-	assert_string_equal(switch_nginx_parse(app, a), "green");	/* parameters after the port */
+	assert_string_equal(switch_nginx_parse(app, a), "green"); /* parameters after the port */
 	assert_null(switch_nginx_parse(app, b));
 	assert_string_equal(switch_nginx_parse(app, c), "blue");
-	assert_null(switch_nginx_parse(app, d));	/* no ';' */
+	assert_null(switch_nginx_parse(app, d)); /* no ';' */
 	assert_null(switch_nginx_parse(app, e));
 }
 

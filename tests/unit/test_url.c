@@ -24,7 +24,8 @@ check_redact(const char *url, const char *want)
 static void
 test_redact(void **state)
 {
-	check_redact("https://user:pa55word@example.com/o/r.git", "https://***@example.com/o/r.git");
+	check_redact("https://user:pa55word@example.com/o/r.git",
+	    "https://***@example.com/o/r.git");
 	check_redact("https://ghp_token123@github.com/o/r.git", "https://***@github.com/o/r.git");
 	check_redact("ssh://git@example.com:2222/r.git", "ssh://***@example.com:2222/r.git");
 	/* curl's own file: parser takes no credentials; git's does. */
@@ -77,8 +78,8 @@ test_secrets(void **state)
 static void
 test_expand(void **state)
 {
-	char *got = url_expand("http://127.0.0.1:$TURNOUT_PORT/health?c=${TURNOUT_COLOR}", 8082,
-	    "green");
+	char *got =
+	    url_expand("http://127.0.0.1:$TURNOUT_PORT/health?c=${TURNOUT_COLOR}", 8082, "green");
 
 	assert_string_equal(got, "http://127.0.0.1:8082/health?c=green");
 	free(got);
