@@ -22,10 +22,10 @@ struct client {
 	char *url; /* base URL, no trailing slash */
 	char *token;
 	const char *arg[2]; /* positional arguments, borrowed from argv */
-	int wait; /* --wait */
-	int follow; /* -f */
-	long limit; /* -n N */
-	int64_t id; /* the deployment id argument */
+	int wait;           /* --wait */
+	int follow;         /* -f */
+	long limit;         /* -n N */
+	int64_t id;         /* the deployment id argument */
 };
 
 struct buf {
@@ -259,10 +259,10 @@ client_get(const struct client *cl, const char *path, json_t **out)
 }
 
 /* What a command takes beside -c FILE and its positional arguments. */
-#define TAKES_WAIT 0x1 /* --wait */
+#define TAKES_WAIT 0x1   /* --wait */
 #define TAKES_FOLLOW 0x2 /* -f */
-#define TAKES_LIMIT 0x4 /* -n N */
-#define TAKES_ID 0x8 /* its argument is a deployment id, not an app name */
+#define TAKES_LIMIT 0x4  /* -n N */
+#define TAKES_ID 0x8     /* its argument is a deployment id, not an app name */
 
 /*
  * Reads a command's arguments into cl (min to max positional ones, the

@@ -14,9 +14,9 @@
  */
 enum exit_code {
 	EXIT_SHOW_USAGE = -1,
-	EXIT_OK = 0, /* success */
-	EXIT_FAILED = 1, /* the operation failed, e.g. --wait and it failed */
-	EXIT_USAGE = 2, /* usage or config error */
+	EXIT_OK = 0,         /* success */
+	EXIT_FAILED = 1,     /* the operation failed, e.g. --wait and it failed */
+	EXIT_USAGE = 2,      /* usage or config error */
 	EXIT_UNREACHABLE = 3 /* the daemon cannot be reached */
 };
 

@@ -12,10 +12,10 @@
 #include "conf.h"
 
 enum key_type {
-	K_STRING, /* any text */
-	K_PATH, /* a file name; relative ones are taken from the config's dir */
+	K_STRING,  /* any text */
+	K_PATH,    /* a file name; relative ones are taken from the config's dir */
 	K_COMMAND, /* a shell command line from the operator */
-	K_URL, /* http:// or https:// */
+	K_URL,     /* http:// or https:// */
 	K_INT,
 	K_BOOL,
 	K_PORT,
@@ -43,21 +43,21 @@ struct loader {
 	struct config *cfg;
 	FILE *file;
 	FILE *report;
-	char *dir; /* directory of the config file, for relative paths */
-	int line; /* number of the line inih is handling */
+	char *dir;       /* directory of the config file, for relative paths */
+	int line;        /* number of the line inih is handling */
 	char text[1024]; /* that line, for quoting */
 	int errors;
 	int warnings;
 	struct app_config *app; /* current [app] section, or NULL */
 	int in_server;
 	int bad_section; /* skip keys of an unknown section */
-	uint64_t seen; /* bit per key of the current section */
+	uint64_t seen;   /* bit per key of the current section */
 	uint64_t server_seen;
-	char *section; /* name of the current section, as inih gives it */
-	int section_line; /* line of the last "[...]" header read */
-	int section_start; /* header line of the section being filled */
-	int world_readable; /* the config file itself is readable by others */
-	int continued; /* the line being handled is an indented continuation */
+	char *section;              /* name of the current section, as inih gives it */
+	int section_line;           /* line of the last "[...]" header read */
+	int section_start;          /* header line of the section being filled */
+	int world_readable;         /* the config file itself is readable by others */
+	int continued;              /* the line being handled is an indented continuation */
 	const struct key *last_key; /* the key set by the previous line */
 };
 

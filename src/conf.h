@@ -28,7 +28,7 @@ struct app_config {
 	char *start;
 	char *stop; /* optional */
 	char *health;
-	char *confirm; /* optional */
+	char *confirm;      /* optional */
 	int health_timeout; /* seconds */
 	int confirm_timeout;
 	int fetch_timeout;
@@ -39,8 +39,8 @@ struct app_config {
 	const struct switch_kind *switch_kind; /* never NULL once loaded */
 	char *nginx_upstream;
 	char *nginx_upstream_name; /* the upstream block's name, default APP */
-	int nginx_keepalive; /* idle connections nginx keeps to the color, 0: none */
-	char *nginx_pid; /* nginx master's pid file: its workers show the reload took */
+	int nginx_keepalive;       /* idle connections nginx keeps to the color, 0: none */
+	char *nginx_pid;           /* nginx master's pid file: its workers show the reload took */
 	char *nginx_test;
 	char *nginx_reload;
 	char *haproxy_socket;
@@ -52,14 +52,14 @@ struct app_config {
 };
 
 struct server_config {
-	char *listen; /* as written, "HOST:PORT" */
+	char *listen;      /* as written, "HOST:PORT" */
 	char *listen_host; /* parsed from listen, brackets removed */
-	int listen_port; /* 0 picks a free port */
+	int listen_port;   /* 0 picks a free port */
 	char *state_dir;
 	char *token; /* read from token_file; NULL disables the API */
 	int public_status;
 	size_t max_body; /* bytes */
-	int log_level; /* enum log_level */
+	int log_level;   /* enum log_level */
 };
 
 struct config {

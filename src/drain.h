@@ -12,19 +12,19 @@
 #include "conf.h"
 
 enum drain_end {
-	DRAIN_EMPTY, /* no connection left */
+	DRAIN_EMPTY,     /* no connection left */
 	DRAIN_TIMED_OUT, /* drain_timeout passed with connections open */
-	DRAIN_STOPPED, /* the caller's stop function ended the wait */
-	DRAIN_BLIND, /* the connections could not be counted */
+	DRAIN_STOPPED,   /* the caller's stop function ended the wait */
+	DRAIN_BLIND,     /* the connections could not be counted */
 };
 
 /* What a drain saw, for the log. */
 struct drain_result {
 	enum drain_end end;
-	int at_start; /* connections when the wait began, -1 when blind */
-	int left; /* connections when it ended */
-	long long ms; /* how long it waited */
-	int timeout; /* the drain_timeout it obeyed, in seconds */
+	int at_start;    /* connections when the wait began, -1 when blind */
+	int left;        /* connections when it ended */
+	long long ms;    /* how long it waited */
+	int timeout;     /* the drain_timeout it obeyed, in seconds */
 	char cause[160]; /* DRAIN_BLIND: why counting failed */
 };
 
@@ -37,8 +37,8 @@ struct drain_result {
  */
 struct drain_handover {
 	const char *color; /* static "blue" / "green", or NULL */
-	int64_t since_ms; /* when the drain began (clock_mono_ms) */
-	int64_t from; /* the deployment that began it */
+	int64_t since_ms;  /* when the drain began (clock_mono_ms) */
+	int64_t from;      /* the deployment that began it */
 };
 
 /* Asked between counts; returning non-zero ends the wait (DRAIN_STOPPED). */

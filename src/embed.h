@@ -5,9 +5,9 @@
 #include <stddef.h>
 
 struct embed_file {
-	const char *name; /* path below sql/ or web/ */
+	const char *name;          /* path below sql/ or web/ */
 	const unsigned char *data; /* NUL-terminated for convenience */
-	size_t size; /* without the NUL */
+	size_t size;               /* without the NUL */
 };
 
 /* sql/NNN-*.sql in order, ending with a { NULL } entry. */

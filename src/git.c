@@ -17,7 +17,7 @@
 struct git {
 	char *cache;
 	char *repo;
-	char *shown; /* repo without user:password@ */
+	char *shown;   /* repo without user:password@ */
 	char *objects; /* a local repo's objects, quoted; or NULL */
 	int timeout;
 	int fetched; /* git fetched into the cache */

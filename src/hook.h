@@ -15,19 +15,19 @@
 typedef const char *(*hook_header_fn)(void *ctx, const char *name);
 
 enum hook_verdict {
-	HOOK_PUSH, /* queue a deployment of push.after */
-	HOOK_PING, /* a test delivery: answer pong */
-	HOOK_IGNORED, /* another branch, a tag, a deletion, another event */
+	HOOK_PUSH,         /* queue a deployment of push.after */
+	HOOK_PING,         /* a test delivery: answer pong */
+	HOOK_IGNORED,      /* another branch, a tag, a deletion, another event */
 	HOOK_UNAUTHORIZED, /* missing or wrong proof */
-	HOOK_BAD_REQUEST, /* proof good, body unusable */
+	HOOK_BAD_REQUEST,  /* proof good, body unusable */
 };
 
 struct hook_result {
 	enum hook_verdict verdict;
 	const char *sender; /* static: "github", "gitlab", "gitea", "bitbucket"; NULL if unknown */
-	char *reason; /* for IGNORED, UNAUTHORIZED, BAD_REQUEST: a sentence for the answer */
-	char *delivery; /* the sender's delivery id, or NULL */
-	struct push push; /* filled for HOOK_PUSH */
+	char *reason;       /* for IGNORED, UNAUTHORIZED, BAD_REQUEST: a sentence for the answer */
+	char *delivery;     /* the sender's delivery id, or NULL */
+	struct push push;   /* filled for HOOK_PUSH */
 };
 
 /* The most a delivery id may hold; longer ones are refused. */

@@ -47,13 +47,13 @@ struct http {
 /* Per-request state, from the first call of the handler to completion. */
 struct request {
 	const struct app_config *app; /* for /hooks/APP */
-	int is_api; /* for /api/... */
+	int is_api;                   /* for /api/... */
 	char *body;
 	size_t len;
 	size_t cap;
-	int answered; /* a response was queued early (413) */
-	int too_large; /* the body went past max_body while streaming */
-	int busy; /* ... or past the budget of all connections */
+	int answered;     /* a response was queued early (413) */
+	int too_large;    /* the body went past max_body while streaming */
+	int busy;         /* ... or past the budget of all connections */
 	size_t discarded; /* bytes dropped since then */
 };
 

@@ -10,13 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IDS_SHA1_LEN 40 /* hex digits of a SHA-1 object id */
+#define IDS_SHA1_LEN 40   /* hex digits of a SHA-1 object id */
 #define IDS_SHA256_LEN 64 /* hex digits of a SHA-256 object id */
-#define IDS_ABBREV_MIN 4 /* git's shortest abbreviation */
+#define IDS_ABBREV_MIN 4  /* git's shortest abbreviation */
 
 /* Flags of ids_is_commit(). */
 #define IDS_ABBREV 0x1 /* an abbreviation will do: 4 to 64 digits */
-#define IDS_LOWER 0x2 /* lowercase digits only, as git prints them */
+#define IDS_LOWER 0x2  /* lowercase digits only, as git prints them */
 
 /* Returns the value of the hex digit c (either case), or -1. */
 int ids_hex_value(char c);

@@ -9,18 +9,18 @@
 #include <stddef.h>
 
 enum payload_kind {
-	PAYLOAD_GITHUB, /* GitHub push event */
-	PAYLOAD_GITLAB, /* GitLab "Push Hook" / "Tag Push Hook" (plain or signed) */
-	PAYLOAD_GITEA, /* Gitea / Forgejo push event */
+	PAYLOAD_GITHUB,    /* GitHub push event */
+	PAYLOAD_GITLAB,    /* GitLab "Push Hook" / "Tag Push Hook" (plain or signed) */
+	PAYLOAD_GITEA,     /* Gitea / Forgejo push event */
 	PAYLOAD_BITBUCKET, /* Bitbucket Cloud repo:push */
 };
 
 struct push {
-	char *ref; /* full ref: "refs/heads/main", "refs/tags/v1" */
-	char *after; /* new commit id, lowercase hex (40 or 64 digits) */
-	char *before; /* old commit id, or NULL when the payload has none */
-	int deleted; /* 1 when the ref was deleted (after is all zeros / null) */
-	char *author; /* head commit author name, or NULL */
+	char *ref;     /* full ref: "refs/heads/main", "refs/tags/v1" */
+	char *after;   /* new commit id, lowercase hex (40 or 64 digits) */
+	char *before;  /* old commit id, or NULL when the payload has none */
+	int deleted;   /* 1 when the ref was deleted (after is all zeros / null) */
+	char *author;  /* head commit author name, or NULL */
 	char *message; /* head commit message, or NULL */
 };
 

@@ -7,10 +7,10 @@
 
 /* What one request saw. */
 struct probe_result {
-	long status; /* HTTP status, 0 when no answer */
-	char error[256]; /* connection error, or "" */
-	char excerpt[201]; /* the start of the body, printable, or "" */
-	char color[16]; /* the X-Turnout-Color answer header, or "" */
+	long status;        /* HTTP status, 0 when no answer */
+	char error[256];    /* connection error, or "" */
+	char excerpt[201];  /* the start of the body, printable, or "" */
+	char color[16];     /* the X-Turnout-Color answer header, or "" */
 	long long first_ms; /* probe_wait: ms to the first good answer, or -1 */
 };
 

@@ -16,9 +16,9 @@
 /* What the TURNOUT_* variables of SPEC §4 say; all borrowed, any may be NULL but app and color. */
 struct run_vars {
 	const struct app_config *app;
-	int64_t id; /* the deployment */
+	int64_t id;        /* the deployment */
 	const char *color; /* the color acted on */
-	const char *old; /* the other, live one */
+	const char *old;   /* the other, live one */
 	const char *commit;
 	const char *ref;
 	const char *release; /* the release dir */
@@ -35,11 +35,11 @@ struct run_opts {
 	const char *what; /* its name in errors: "build command 'make'" */
 	const char *const *argv;
 	const char *const *envp; /* the whole environment */
-	const char *cwd; /* NULL: the daemon's */
-	int timeout; /* seconds */
-	int quiet; /* lines not logged; the first stderr line goes in *why */
-	int uncancellable; /* a cancel or shutdown waits for its end */
-	char *capture; /* its first stdout line, or NULL */
+	const char *cwd;         /* NULL: the daemon's */
+	int timeout;             /* seconds */
+	int quiet;               /* lines not logged; the first stderr line goes in *why */
+	int uncancellable;       /* a cancel or shutdown waits for its end */
+	char *capture;           /* its first stdout line, or NULL */
 	size_t capture_size;
 };
 

@@ -19,21 +19,21 @@ typedef void (*spawn_line_fn)(void *ctx, enum spawn_stream stream, const char *l
 typedef int (*spawn_cancel_fn)(void *ctx);
 
 struct spawn_opts {
-	const char *const *argv; /* argv[0] is looked up in PATH */
-	const char *const *envp; /* the whole environment, NULL-terminated */
-	const char *cwd; /* NULL: the daemon's own */
-	int timeout; /* seconds; 0: none */
-	spawn_line_fn on_line; /* may be NULL */
+	const char *const *argv;   /* argv[0] is looked up in PATH */
+	const char *const *envp;   /* the whole environment, NULL-terminated */
+	const char *cwd;           /* NULL: the daemon's own */
+	int timeout;               /* seconds; 0: none */
+	spawn_line_fn on_line;     /* may be NULL */
 	spawn_cancel_fn cancelled; /* may be NULL */
-	void *ctx; /* passed to both callbacks */
+	void *ctx;                 /* passed to both callbacks */
 };
 
 enum spawn_outcome {
-	SPAWN_EXITED, /* status holds the exit code */
-	SPAWN_SIGNALED, /* status holds the signal */
+	SPAWN_EXITED,    /* status holds the exit code */
+	SPAWN_SIGNALED,  /* status holds the signal */
 	SPAWN_TIMED_OUT, /* killed after timeout seconds */
 	SPAWN_CANCELLED, /* killed because cancelled() said so */
-	SPAWN_ERROR, /* could not start; cause says why */
+	SPAWN_ERROR,     /* could not start; cause says why */
 };
 
 struct spawn_result {

@@ -31,9 +31,9 @@ struct steplog {
 	size_t nlogged; /* lines stored so far */
 	long long last_flush;
 	long long last_cancel_check;
-	int64_t step; /* current step row, -1 between steps */
+	int64_t step;          /* current step row, -1 between steps */
 	const char *step_name; /* and its name */
-	long long command_ms; /* the step's time inside operator commands */
+	long long command_ms;  /* the step's time inside operator commands */
 	enum steplog_stop stop;
 	char *error; /* the first failed step's detail */
 	const char *fail_step;

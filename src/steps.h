@@ -25,17 +25,17 @@ struct job {
 	const struct app_config *app;
 	struct store *st;
 	int64_t id;
-	const char *kind; /* "push", "deploy", "rollback", ... */
-	const volatile int *stopping; /* the daemon's shutdown flag */
+	const char *kind;                /* "push", "deploy", "rollback", ... */
+	const volatile int *stopping;    /* the daemon's shutdown flag */
 	struct drain_handover *handover; /* the app's, borrowed */
-	struct steplog *log; /* owned */
-	struct git *git; /* owned */
-	char *releases; /* state_dir/releases/APP, owned */
-	char *commit; /* resolved commit, owned */
-	char *ref; /* owned */
-	char *release; /* release dir, owned */
-	int settled; /* the last switch saw it take effect */
-	const char *color; /* the color deployed to, once chosen */
+	struct steplog *log;             /* owned */
+	struct git *git;                 /* owned */
+	char *releases;                  /* state_dir/releases/APP, owned */
+	char *commit;                    /* resolved commit, owned */
+	char *ref;                       /* owned */
+	char *release;                   /* release dir, owned */
+	int settled;                     /* the last switch saw it take effect */
+	const char *color;               /* the color deployed to, once chosen */
 };
 
 /*

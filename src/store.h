@@ -46,9 +46,9 @@ struct store_request {
 };
 
 enum store_enqueue {
-	STORE_QUEUED, /* *id is the new deployment */
+	STORE_QUEUED,    /* *id is the new deployment */
 	STORE_DUPLICATE, /* *id is the deployment of the earlier delivery */
-	STORE_FAILED, /* *cause says why */
+	STORE_FAILED,    /* *cause says why */
 };
 
 /*
@@ -88,7 +88,7 @@ struct store_app {
 	char *live_commit;
 	int64_t live_deployment;
 	int64_t since;
-	char *commit[2]; /* what each color was last started with */
+	char *commit[2];  /* what each color was last started with */
 	char *release[2]; /* and from which release dir */
 };
 void store_app_release(struct store_app *a);
@@ -190,7 +190,7 @@ struct store_step {
 	char *detail;
 	int64_t started_at;
 	int64_t finished_at; /* 0: still running */
-	int64_t command_ms; /* time inside the operator's commands */
+	int64_t command_ms;  /* time inside the operator's commands */
 };
 /* Reads a deployment's steps in order into a new array; returns the count or -1. */
 int store_get_steps(struct store *st, int64_t id, struct store_step **steps);

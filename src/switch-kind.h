@@ -15,8 +15,8 @@
 
 struct switch_kind {
 	const char *name; /* the value of 'switch =' */
-	int sockets; /* the colors listen on unix sockets, not TCP ports */
-	int pools; /* nginx_keepalive applies */
+	int sockets;      /* the colors listen on unix sockets, not TCP ports */
+	int pools;        /* nginx_keepalive applies */
 	/*
 	 * Both settle: every new connection reaches the new color once
 	 * the switch returned (to may say so itself by setting *settled).

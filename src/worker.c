@@ -23,7 +23,7 @@ struct worker {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	int pending; /* woken since the last look */
+	int pending;                    /* woken since the last look */
 	struct drain_handover handover; /* kept from one deployment to the next */
 };
 

@@ -168,7 +168,7 @@ test_cancel_and_recover(void **state)
 	assert_int_equal(store_get_deployment(st, q, &d), 0);
 	assert_string_equal(d.status, "cancelled");
 	store_deployment_release(&d);
-	assert_int_equal(store_request_cancel(st, q), 1); /* finished */
+	assert_int_equal(store_request_cancel(st, q), 1);     /* finished */
 	assert_int_equal(store_request_cancel(st, 12345), 2); /* unknown */
 
 	q = enqueue(st, "c", NULL, STORE_QUEUED);
