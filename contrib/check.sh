@@ -1,7 +1,9 @@
 #!/bin/sh
 # Builds turnout and runs the whole test suite: once as is with
 # --enable-werror, once under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then `make distcheck`. Ends with one line "N passed, N failed, N skipped".
+# then `make distcheck`, then a short libFuzzer run of every fuzz target
+# (FUZZ_SECONDS each, default 10). Ends with one line "N passed, N failed,
+# N skipped".
 #   contrib/check.sh            everything
 #   contrib/check.sh --quick    only the first build
 set -u
@@ -47,6 +49,20 @@ if [ "${1:-}" != --quick ]; then
 		distcheck=fail
 		status=1
 	fi
+	# The fuzz targets, built by clang with libFuzzer and the sanitizers.
+	if ( rm -rf "$top/_build/fuzz" && mkdir -p "$top/_build/fuzz" && cd "$top/_build/fuzz" &&
+		"$top/configure" -q CC=clang --enable-fuzzing >/dev/null &&
+		make -s -j"$jobs" libturnout.a >/dev/null 2>&1 &&
+		make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-10}" >fuzz.log 2>&1 ); then
+		echo "PASS: make fuzz"
+		grep -E "^fuzz:|number_of_executed_units" "$top/_build/fuzz/fuzz.log"
+		fuzz=pass
+	else
+		echo "FAIL: make fuzz (see _build/fuzz/fuzz.log)"
+		tail -40 "$top/_build/fuzz/fuzz.log" 2>/dev/null
+		fuzz=fail
+		status=1
+	fi
 fi
 
 # Count every test case the TAP driver recorded, in every build; a skip is
@@ -58,10 +74,12 @@ results () {
 passed=$(results 'PASS\|XFAIL')
 failed=$(results 'FAIL\|XPASS\|ERROR')
 skipped=$(results 'SKIP')
-case ${distcheck:-} in
-pass) passed=$((passed + 1)) ;;
-fail) failed=$((failed + 1)) ;;
-esac
+for step in "${distcheck:-}" "${fuzz:-}"; do
+	case $step in
+	pass) passed=$((passed + 1)) ;;
+	fail) failed=$((failed + 1)) ;;
+	esac
+done
 # Under CI the pipeline, switch and browser series must run: one that
 # skipped (no nginx, HAProxy, node or Chromium) fails the run.
 if [ -n "${CI:-}" ]; then

@@ -331,8 +331,8 @@ http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* libmicrohttpd's own complaints go to our log. */
-static void
+/* libmicrohttpd's own complaints go to our log (fmt is libmicrohttpd's own). */
+static void __attribute__((format(printf, 2, 0)))
 http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
