@@ -69,6 +69,26 @@ hook_sender(hook_header_fn get, void *ctx)
 	return NULL;
 }
 
+const char HOOK_TWICE[] = "(header given twice)";
+
+/*
+ * The first header of s's that the request carries twice, or NULL: its
+ * event, proof, delivery ids, Standard Webhooks' id and timestamp, and the
+ * content type.
+ */
+static const char *
+hook_twice(const struct sender *s, hook_header_fn get, void *ctx)
+{
+	const char *names[] = { s->event_header, s->proof_header, s->delivery_headers[0],
+		s->delivery_headers[1], s->delivery_headers[2], "X-Gitlab-Event", "webhook-id",
+		"webhook-timestamp", "Content-Type" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i] != NULL && get(ctx, names[i]) == HOOK_TWICE)
+			return names[i];
+	return NULL;
+}
+
 /* Checks the sender's proof; returns 0 when it holds, else sets a reason. */
 static int
 hook_check_proof(const struct sender *s, const char *const *secrets, hook_header_fn get, void *ctx,
@@ -152,7 +172,7 @@ hook_inspect(const char *const *secrets, const char *branch, hook_header_fn get,
     const char *body, size_t len, time_t now, struct hook_result *out)
 {
 	const struct sender *s;
-	const char *event, *delivery;
+	const char *event, *delivery, *twice;
 	char *form = NULL, *cause = NULL;
 	size_t formlen;
 
@@ -165,6 +185,11 @@ hook_inspect(const char *const *secrets, const char *branch, hook_header_fn get,
 		return;
 	}
 	out->sender = strcmp(s->name, "forgejo") == 0 ? "gitea" : s->name;
+	if ((twice = hook_twice(s, get, ctx)) != NULL) {
+		out->verdict = HOOK_BAD_REQUEST;
+		out->reason = xasprintf("the %s header is given more than once", twice);
+		return;
+	}
 	if (hook_check_proof(s, secrets, get, ctx, body, len, now, &out->reason) != 0) {
 		out->verdict = HOOK_UNAUTHORIZED;
 		return;

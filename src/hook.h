@@ -11,8 +11,13 @@
 
 #include "payload.h"
 
-/* Returns the value of request header name (case-insensitive), or NULL. */
+/*
+ * Returns the value of request header name (case-insensitive), NULL when
+ * the request has none, or HOOK_TWICE when it has more than one: which of
+ * two signatures or event names counts is never guessed.
+ */
 typedef const char *(*hook_header_fn)(void *ctx, const char *name);
+extern const char HOOK_TWICE[];
 
 enum hook_verdict {
 	HOOK_PUSH,         /* queue a deployment of push.after */

@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,11 +58,32 @@ struct request {
 	size_t discarded; /* bytes dropped since then */
 };
 
+/* A header looked for among all of a request's: its first value and how many. */
+struct header_count {
+	const char *name;
+	const char *value;
+	int n;
+};
+
+/* MHD_KeyValueIterator: counts the headers named as wanted. */
+static enum MHD_Result
+http_count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct header_count *hc = cls;
+
+	if (key != NULL && strcasecmp(key, hc->name) == 0 && hc->n++ == 0)
+		hc->value = value != NULL ? value : "";
+	return MHD_YES;
+}
+
 /* hook_header_fn over a libmicrohttpd connection. */
 static const char *
 http_header(void *ctx, const char *name)
 {
-	return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+	struct header_count hc = { name, NULL, 0 };
+
+	MHD_get_connection_values(ctx, MHD_HEADER_KIND, http_count_header, &hc);
+	return hc.n > 1 ? HOOK_TWICE : hc.value;
 }
 
 /* Answers a complete webhook request. */

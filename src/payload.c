@@ -34,6 +34,35 @@ payload_string(json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+/*
+ * Member key of obj (named path in errors) when it is of type type; absent
+ * or null it is NULL. Any other type is an error: a payload that is not
+ * what its forge sends is refused, never half-read. Returns 0, or -1 with
+ * *cause (a new string).
+ */
+static int
+payload_member(json_t *obj, const char *key, json_type type, const char *path, json_t **out,
+    char **cause)
+{
+	static const char *const names[] = { "an object", "an array", "a string", "a number",
+		"a number", "true or false", "true or false", "null" };
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_typeof(v) != type && !(type == JSON_TRUE && json_is_boolean(v))) {
+		*cause = xasprintf("payload has a bad '%s': not %s", path, names[type]);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A text member (see payload_member) copied and cut to max bytes, or NULL. */
+static int payload_text_member(json_t *obj, const char *key, const char *path, size_t max,
+    char **out, char **cause);
+
 /* Returns a copy of s cut to at most max bytes on a UTF-8 boundary. */
 static char *
 payload_text(const char *s, size_t max)
@@ -129,26 +158,67 @@ payload_common(json_t *root, struct push *push, char **cause)
 	return 0;
 }
 
-/* Copies author name and message of a GitHub-shaped commit object, if any. */
-static void
-payload_commit(struct push *push, json_t *commit)
+static int
+payload_text_member(json_t *obj, const char *key, const char *path, size_t max, char **out,
+    char **cause)
 {
-	json_t *author = json_object_get(commit, "author");
+	json_t *v;
 
-	push->author = payload_text(payload_string(author, "name"), PAYLOAD_AUTHOR_MAX);
-	push->message = payload_text(payload_string(commit, "message"), PAYLOAD_MESSAGE_MAX);
+	if (payload_member(obj, key, JSON_STRING, path, &v, cause) != 0)
+		return -1;
+	free(*out);
+	*out = payload_text(json_string_value(v), max);
+	return 0;
+}
+
+/*
+ * Copies author name and message of a GitHub-shaped commit object (named
+ * path), if any. Returns 0, or -1 with *cause for a member of a wrong type.
+ */
+static int
+payload_commit(struct push *push, json_t *commit, const char *path, char **cause)
+{
+	json_t *author;
+	char where[64];
+
+	if (commit == NULL || json_is_null(commit))
+		return 0;
+	if (!json_is_object(commit)) {
+		*cause = xasprintf("payload has a bad '%s': not an object", path);
+		return -1;
+	}
+	snprintf(where, sizeof where, "%s.author", path);
+	if (payload_member(commit, "author", JSON_OBJECT, where, &author, cause) != 0)
+		return -1;
+	snprintf(where, sizeof where, "%s.author.name", path);
+	if (payload_text_member(author, "name", where, PAYLOAD_AUTHOR_MAX, &push->author, cause) !=
+	    0)
+		return -1;
+	snprintf(where, sizeof where, "%s.message", path);
+	return payload_text_member(commit, "message", where, PAYLOAD_MESSAGE_MAX, &push->message,
+	    cause);
+}
+
+/* Honours a "deleted": true; any other type than a boolean is an error. */
+static int
+payload_deleted(json_t *root, struct push *push, char **cause)
+{
+	json_t *v;
+
+	if (payload_member(root, "deleted", JSON_TRUE, "deleted", &v, cause) != 0)
+		return -1;
+	if (json_is_true(v))
+		push->deleted = 1;
+	return 0;
 }
 
 /* Parses a GitHub push event; head_commit is null for a deletion. */
 static int
 payload_github(json_t *root, struct push *push, char **cause)
 {
-	if (payload_common(root, push, cause) != 0)
+	if (payload_common(root, push, cause) != 0 || payload_deleted(root, push, cause) != 0)
 		return -1;
-	if (json_is_true(json_object_get(root, "deleted")))
-		push->deleted = 1;
-	payload_commit(push, json_object_get(root, "head_commit"));
-	return 0;
+	return payload_commit(push, json_object_get(root, "head_commit"), "head_commit", cause);
 }
 
 /* Parses a GitLab Push Hook or Tag Push Hook. */
@@ -176,11 +246,16 @@ payload_gitlab(json_t *root, struct push *push, char **cause)
 	}
 	if (commit == NULL && n > 0)
 		commit = json_array_get(commits, n - 1);
-	payload_commit(push, commit);
-	if (push->author == NULL)
-		push->author = payload_text(payload_string(root, "user_name"), PAYLOAD_AUTHOR_MAX);
-	if (push->message == NULL)
-		push->message = payload_text(payload_string(root, "message"), PAYLOAD_MESSAGE_MAX);
+	if (payload_commit(push, commit, "commits[]", cause) != 0)
+		return -1;
+	if (push->author == NULL &&
+	    payload_text_member(root, "user_name", "user_name", PAYLOAD_AUTHOR_MAX, &push->author,
+		cause) != 0)
+		return -1;
+	if (push->message == NULL &&
+	    payload_text_member(root, "message", "message", PAYLOAD_MESSAGE_MAX, &push->message,
+		cause) != 0)
+		return -1;
 	return 0;
 }
 
@@ -195,16 +270,14 @@ payload_gitea(json_t *root, struct push *push, char **cause)
 	 * commits[] is the head) and a deletion is known only by after being
 	 * all zeros; a "deleted" flag is honoured if present.
 	 */
-	if (payload_common(root, push, cause) != 0)
+	if (payload_common(root, push, cause) != 0 || payload_deleted(root, push, cause) != 0)
 		return -1;
-	if (json_is_true(json_object_get(root, "deleted")))
-		push->deleted = 1;
 	commit = json_object_get(root, "head_commit");
 	commits = json_object_get(root, "commits");
-	if (!json_is_object(commit) && json_array_size(commits) > 0)
-		commit = json_array_get(commits, json_array_size(commits) - 1);
-	payload_commit(push, commit);
-	return 0;
+	if ((commit == NULL || json_is_null(commit)) && json_array_size(commits) > 0)
+		return payload_commit(push, json_array_get(commits, json_array_size(commits) - 1),
+		    "commits[]", cause);
+	return payload_commit(push, commit, "head_commit", cause);
 }
 
 /* Parses a Bitbucket Cloud repo:push event. */

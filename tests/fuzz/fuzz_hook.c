@@ -34,26 +34,24 @@ static const char *
 get(void *ctx, const char *name)
 {
 	struct request *r = ctx;
+	const char *value = NULL;
+	char hex[65];
 
 	for (int i = 0; i < r->n; i++) {
-		char hex[65];
-
 		if (strcasecmp(r->name[i], name) != 0)
 			continue;
-		if (strcmp(r->value[i], "@sign") != 0)
-			return r->value[i];
-		if (strcasecmp(name, "X-Gitlab-Token") == 0)
-			return SECRET;
-		sig_hmac_hex(SECRET, strlen(SECRET), r->body, r->len, hex);
-		snprintf(r->proof, sizeof r->proof, "%s%s",
-		    strcasecmp(name, "X-Hub-Signature-256") == 0 ||
-			    strcasecmp(name, "X-Hub-Signature") == 0 ?
-			"sha256=" :
-			"",
-		    hex);
-		return r->proof;
+		if (value != NULL)
+			return HOOK_TWICE;
+		value = r->value[i];
 	}
-	return NULL;
+	if (value == NULL || strcmp(value, "@sign") != 0)
+		return value;
+	if (strcasecmp(name, "X-Gitlab-Token") == 0)
+		return SECRET;
+	sig_hmac_hex(SECRET, strlen(SECRET), r->body, r->len, hex);
+	snprintf(r->proof, sizeof r->proof, "%s%s",
+	    strncasecmp(name, "X-Hub-", 6) == 0 ? "sha256=" : "", hex);
+	return r->proof;
 }
 
 int

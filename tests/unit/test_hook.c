@@ -31,10 +31,15 @@ get(void *ctx, const char *name)
 {
 	struct headers *hs = ctx;
 
+	const char *value = NULL;
+
 	for (int i = 0; i < 16 && hs->h[i][0] != NULL; i++)
-		if (strcasecmp(hs->h[i][0], name) == 0)
-			return hs->h[i][1];
-	return NULL;
+		if (strcasecmp(hs->h[i][0], name) == 0) {
+			if (value != NULL)
+				return HOOK_TWICE;
+			value = hs->h[i][1];
+		}
+	return value;
 }
 
 /* Returns "sha256=" + hex HMAC of body under key, in a static buffer. */
@@ -68,6 +73,34 @@ test_github_push_queued(void **state)
 	assert_string_equal(res.delivery, "abc-1");
 	assert_string_equal(res.push.after, SHA);
 	hook_result_release(&res);
+}
+
+static void
+test_header_twice_is_refused(void **state)
+{
+	char good[80];
+	struct headers sig = { { { "X-GitHub-Event", "push" },
+	    { "X-Hub-Signature-256", "sha256=00" }, { "X-Hub-Signature-256", NULL } } };
+	struct headers event = { { { "X-GitHub-Event", "ping" }, { "X-GitHub-Event", "push" },
+	    { "X-Hub-Signature-256", NULL } } };
+	struct headers delivery = { { { "X-GitHub-Event", "push" }, { "X-GitHub-Delivery", "a" },
+	    { "x-github-delivery", "b" }, { "X-Hub-Signature-256", NULL } } };
+	struct headers *all[] = { &sig, &event, &delivery };
+	const char *named[] = { "X-Hub-Signature-256", "X-GitHub-Event", "X-GitHub-Delivery" };
+	struct hook_result res;
+
+	snprintf(good, sizeof good, "%s", github_sig("new-secret", PUSH_MAIN));
+	sig.h[2][1] = event.h[2][1] = delivery.h[3][1] = good;
+	/* Whichever copy is right, a header given twice is refused, not guessed at. */
+	for (int i = 0; i < 3; i++) {
+		char *want = xasprintf("the %s header is given more than once", named[i]);
+
+		inspect(all[i], PUSH_MAIN, &res);
+		assert_int_equal(res.verdict, HOOK_BAD_REQUEST);
+		assert_string_equal(res.reason, want);
+		free(want);
+		hook_result_release(&res);
+	}
 }
 
 static void
@@ -263,6 +296,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_github_push_queued),
+		cmocka_unit_test(test_header_twice_is_refused),
 		cmocka_unit_test(test_github_wrong_secret),
 		cmocka_unit_test(test_github_missing_signature),
 		cmocka_unit_test(test_no_sender_headers),

@@ -91,6 +91,43 @@ test_parse_fails(enum payload_kind kind, const char *body, const char *want)
 	free(cause);
 }
 
+#define REF_AFTER \
+	"\"ref\":\"refs/heads/main\",\"after\":\"0123456789abcdef0123456789abcdef01234567\""
+
+/* A member read of a wrong type is refused, named by its path, never half-read. */
+static void
+test_wrong_types(void **state)
+{
+	test_parse_fails(PAYLOAD_GITHUB, "{" REF_AFTER ",\"deleted\":\"no\"}",
+	    "payload has a bad 'deleted': not true or false");
+	test_parse_fails(PAYLOAD_GITHUB, "{" REF_AFTER ",\"head_commit\":\"x\"}",
+	    "payload has a bad 'head_commit': not an object");
+	test_parse_fails(PAYLOAD_GITHUB,
+	    "{" REF_AFTER ",\"head_commit\":{\"author\":{\"name\":\"Kim\"},\"message\":1}}",
+	    "payload has a bad 'head_commit.message': not a string");
+	test_parse_fails(PAYLOAD_GITHUB, "{" REF_AFTER ",\"head_commit\":{\"author\":[]}}",
+	    "payload has a bad 'head_commit.author': not an object");
+	test_parse_fails(PAYLOAD_GITEA, "{" REF_AFTER ",\"commits\":[{\"author\":{\"name\":5}}]}",
+	    "payload has a bad 'commits[].author.name': not a string");
+	test_parse_fails(PAYLOAD_GITLAB, "{" REF_AFTER ",\"user_name\":{}}",
+	    "payload has a bad 'user_name': not a string");
+}
+
+/* Null stands for absent, as the forges send it for a deletion. */
+static void
+test_nulls_are_absent(void **state)
+{
+	struct push p;
+	const char *body = "{" REF_AFTER ",\"deleted\":null,\"head_commit\":{\"author\":null,"
+			   "\"message\":null}}";
+
+	test_parse_ok(PAYLOAD_GITHUB, body, strlen(body), &p);
+	assert_null(p.author);
+	assert_null(p.message);
+	assert_int_equal(p.deleted, 0);
+	payload_push_release(&p);
+}
+
 /* A GitHub push to main: fields from the top level and head_commit. */
 static void
 test_github_push(void **state)
@@ -738,6 +775,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_github_push),
+		cmocka_unit_test(test_wrong_types),
+		cmocka_unit_test(test_nulls_are_absent),
 		cmocka_unit_test(test_github_delete),
 		cmocka_unit_test(test_github_deleted_flag),
 		cmocka_unit_test(test_github_ping),
