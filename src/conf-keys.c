@@ -71,6 +71,30 @@ loader_path(struct loader *ld, const char *value)
 }
 
 /*
+ * A secret file may be a symbolic link only when the link belongs to this
+ * user or root: one planted by another user (in a directory they can
+ * write) would choose what turnout takes for the secret. Returns 0, or -1
+ * with the error reported and errno 0.
+ */
+static int
+secret_link_ok(struct loader *ld, const char *path)
+{
+	struct stat st;
+
+	errno = 0;
+	if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+		return 0; /* fopen says what is wrong, if anything */
+	if (st.st_uid == geteuid() || st.st_uid == 0)
+		return 0;
+	loader_error(ld, ld->line,
+	    "'%s' is a symbolic link that belongs to uid %u; a secret"
+	    " file is followed only through links of this user or root",
+	    path, (unsigned)st.st_uid);
+	errno = 0;
+	return -1;
+}
+
+/*
  * Reads a file of one or two secrets, one a line. Warns when others may
  * read it. Returns a NULL-terminated list, or NULL after reporting why.
  */
@@ -83,12 +107,17 @@ loader_read_secrets(struct loader *ld, const char *path, size_t most)
 	char **list = xcalloc(most + 1, sizeof *list);
 	size_t n = 0;
 
-	f = fopen(path, "r");
-	if (f == NULL) {
-		loader_error(ld, ld->line, "cannot read '%s': %s", path, strerror(errno));
+	if (secret_link_ok(ld, path) != 0 || (f = fopen(path, "re")) == NULL) {
+		if (errno != 0)
+			loader_error(ld, ld->line, "cannot read '%s': %s", path, strerror(errno));
 		free(list);
 		return NULL;
 	}
+	if (fstat(fileno(f), &st) == 0 && st.st_uid != geteuid() && st.st_uid != 0)
+		loader_warning(ld, ld->line,
+		    "'%s' belongs to uid %u, who can change the secret;"
+		    " chown it to this user or root",
+		    path, (unsigned)st.st_uid);
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
 		loader_warning(ld, ld->line, "'%s' is readable by other users; chmod o-r it", path);
 	while (fgets(buf, sizeof buf, f) != NULL) {

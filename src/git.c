@@ -154,20 +154,23 @@ run_git(struct git *g, const char *const *argv, const char *index, int with_obje
 int
 git_update(struct git *g, char **why)
 {
+	const char *fetch[] = { "git", "-C", g->cache, "fetch", "--prune", "--quiet",
+		"--no-auto-maintenance", "--no-write-fetch-head", "--", g->repo, "+refs/*:refs/*",
+		NULL };
+
 	g->fetched = 1;
 	if (!git_cached(g)) {
-		const char *argv[] = { "git", "clone", "--mirror", "--quiet", "--", g->repo,
-			g->cache, NULL };
+		/*
+		 * Not a clone: it would keep the URL, password and all, in the
+		 * cache's config. Every fetch names the configured URL anyway.
+		 */
+		const char *init[] = { "git", "init", "--bare", "--quiet", "--", g->cache, NULL };
 
 		steplog_note(g->log, "cloning %s", g->shown);
-		return run_git(g, argv, NULL, 0, 0, NULL, 0, why);
-	} else {
-		const char *argv[] = { "git", "-C", g->cache, "fetch", "--prune", "--quiet",
-			"--no-auto-maintenance", "--no-write-fetch-head", "--", g->repo,
-			"+refs/*:refs/*", NULL };
-
-		return run_git(g, argv, NULL, 0, 0, NULL, 0, why);
+		if (run_git(g, init, NULL, 0, 0, NULL, 0, why) != 0)
+			return -1;
 	}
+	return run_git(g, fetch, NULL, 0, 0, NULL, 0, why);
 }
 
 char *

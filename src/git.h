@@ -28,9 +28,10 @@ int git_local(const struct git *g);
 int git_cached(const struct git *g);
 
 /*
- * Clones the cache (a mirror), or fetches every ref into it from the
- * configured URL (the config may have changed it); its auto-maintenance
- * waits for git_maintain. Returns 0, or -1 with *why.
+ * Fetches every ref into the cache from the configured URL (the config
+ * may have changed it), making the cache first: a bare repository that
+ * keeps no URL. Its auto-maintenance waits for git_maintain. Returns 0,
+ * or -1 with *why.
  */
 int git_update(struct git *g, char **why);
 

@@ -270,12 +270,18 @@ job_init(struct job *j, const struct config *cfg, const struct app_config *app, 
 	j->stopping = stopping;
 	j->handover = handover;
 	j->log = steplog_new(st, app->name, id, stopping);
-	/* git (or a build) may print the repo URL with its password: masked. */
+	/*
+	 * git (or a build) may print the repo URL with its password: masked,
+	 * and so are the secrets turnout holds, whatever prints them.
+	 */
 	url_secrets(app->repo, secret);
 	for (int i = 0; i < 2; i++) {
 		steplog_mask(j->log, secret[i]);
 		free(secret[i]);
 	}
+	for (char **s = app->secrets; s != NULL && *s != NULL; s++)
+		steplog_mask(j->log, *s);
+	steplog_mask(j->log, cfg->server.token);
 	j->git = git_new(cache, app->repo, app->fetch_timeout, j->log);
 	j->releases = state_path(cfg, app, "releases");
 	free(cache);

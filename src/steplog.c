@@ -18,8 +18,8 @@
 #define LOG_MAX_LINES 100000
 /* How often the database is asked whether a cancel was requested. */
 #define CANCEL_POLL_MS 200
-/* Secrets masked: a repo URL's password and token. */
-#define MAX_MASKS 4
+/* Secrets masked: a repo URL's password and token, two webhook secrets, the API token. */
+#define MAX_MASKS 8
 
 struct steplog {
 	struct store *st;

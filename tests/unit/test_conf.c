@@ -301,6 +301,52 @@ test_nginx_keepalive(void **state)
 	free(report);
 }
 
+/* A link planted by another user is not followed; one of ours is. */
+static void
+test_secret_file_links(void **state)
+{
+	char *target = xasprintf("%s/baro.secret", dir), *link = xasprintf("%s/link.secret", dir);
+	char *text =
+	    xasprintf(SERVER "[app \"baro\"]\nrepo = r\nsecret_file = %s\n" APP_REST, link);
+	char *report;
+	struct config *cfg;
+	int errors;
+
+	unlink(link);
+	assert_int_equal(symlink(target, link), 0);
+	report = load(text, &cfg, &errors, NULL);
+	assert_int_equal(errors, 0);
+	assert_string_equal(conf_app(cfg, "baro")->secrets[0], "first-secret");
+	conf_free(cfg);
+	free(report);
+	if (geteuid() != 0) {
+		/* Only root can give a link to another user. */
+		free(text);
+		free(link);
+		free(target);
+		skip();
+	}
+	assert_int_equal(lchown(link, 65534, 65534), 0);
+	report = load(text, &cfg, &errors, NULL);
+	assert_null(cfg);
+	assert_non_null(strstr(report, "is a symbolic link that belongs to uid 65534"));
+	free(report);
+	/* A secret file another user owns is a warning: they can change it. */
+	unlink(link);
+	assert_int_equal(chown(target, 65534, 65534), 0);
+	free(text);
+	text = xasprintf(SERVER "[app \"baro\"]\nrepo = r\nsecret_file = %s\n" APP_REST, target);
+	report = load(text, &cfg, &errors, NULL);
+	assert_int_equal(errors, 0);
+	assert_non_null(strstr(report, "belongs to uid 65534, who can change the secret"));
+	conf_free(cfg);
+	assert_int_equal(chown(target, 0, 0), 0);
+	free(report);
+	free(text);
+	free(link);
+	free(target);
+}
+
 static void
 test_duplicate_key(void **state)
 {
@@ -401,6 +447,7 @@ main(void)
 		cmocka_unit_test(test_switch_kinds_need_their_keys),
 		cmocka_unit_test(test_nginx_keepalive),
 		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_secret_file_links),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_long_line_and_continuation),
