@@ -13,6 +13,7 @@
 #endif
 
 #include "http.h"
+#include "fsutil.h"
 #include "log.h"
 #include "pipeline.h"
 #include "probe.h"
@@ -23,29 +24,6 @@
 #include "xmalloc.h"
 #include "banned.h"
 
-/* Makes dir (and its parents) exist, with mode for the last one. */
-static int
-serve_mkdirs(const char *dir, mode_t mode)
-{
-	char *path = xstrdup(dir);
-	int rc = 0;
-
-	for (char *p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			rc = -1;
-		*p = '/';
-		if (rc != 0)
-			break;
-	}
-	if (rc == 0 && mkdir(path, mode) != 0 && errno != EEXIST)
-		rc = -1;
-	free(path);
-	return rc;
-}
-
 /*
  * The state dir holds the database and checked-out code: only the daemon's
  * user may look inside.
@@ -55,7 +33,7 @@ serve_state_dir(const char *dir)
 {
 	struct stat st;
 
-	if (serve_mkdirs(dir, 0700) != 0) {
+	if (fsutil_mkdirs(dir, 0755, 0700) != 0) {
 		log_error("cannot create state_dir '%s': %s", dir, strerror(errno));
 		return -1;
 	}
