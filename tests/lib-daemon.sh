@@ -5,7 +5,33 @@
 #                          secret file demo.secret), EXTRA appended verbatim
 #   start_turnout          starts the daemon; sets TURNOUT_URL, TURNOUT_PID
 #   stop_turnout           SIGTERM and wait
+#
+# Reading what the daemon knows: through its API (SPEC §7), as an operator
+# would; the database itself only for what no answer shows (deliveries, the
+# drains, bad release reasons, PRAGMAs) or while the daemon is down.
+#
+#   api METHOD PATH [JSON] calls the API with the token; the status goes to
+#                          ./status, the body to ./out
+#   api_get PATH [FILTER]  GET PATH, which must answer 200; prints the body,
+#                          or what `jq -r FILTER` makes of it (./out and
+#                          ./status are left alone)
+#   deployment ID FILTER   jq FILTER of GET /api/deployments/ID (.status,
+#                          .error, .steps[], ...)
+#   deployment_steps ID    its steps, "NAME STATUS" a line, in order
+#   deployment_step ID NAME [FILTER]  jq FILTER (default .status) of its step
+#                          NAME; nothing when it has no such step
+#   deployment_log ID [FILTER]  its log, all of it: a line per log line,
+#                          .line by default ("\(.stream) \(.line)" shows
+#                          the stream too)
+#   app_get FILTER         jq FILTER of app demo in GET /api/apps
+#                          (.active_color, .live_commit, .colors.blue.commit)
 #   db SQL                 runs SQL on the daemon's database (sqlite3 CLI)
+
+if ! command -v jq >/dev/null
+then
+	skip_all='jq is not installed (contrib/deps.sh installs it)'
+	test_done
+fi
 
 DEMO_SECRET='It'"'"'s a Secret to Everybody'
 DEMO_SECRET2='the-next-secret'
@@ -99,4 +125,56 @@ start_turnout () {
 
 db () {
 	sqlite3 -batch state/turnout.db "$@"
+}
+
+api () {
+	curl -sS -o out -w '%{http_code}' -X "$1" -H "Authorization: Bearer test-token" \
+		${3:+-H 'Content-Type: application/json' --data-binary "$3"} \
+		"$TURNOUT_URL$2" >status
+}
+
+api_get () {
+	_api_code=$(curl -sS -o api-get.out -w '%{http_code}' \
+		-H "Authorization: Bearer test-token" "$TURNOUT_URL$1") || return 1
+	if test "$_api_code" != 200
+	then
+		echo "GET $1 answered $_api_code:" >&2
+		cat api-get.out >&2
+		return 1
+	fi
+	if test $# -gt 1
+	then
+		jq -r "$2" api-get.out
+	else
+		cat api-get.out
+	fi
+}
+
+deployment () {
+	api_get "/api/deployments/$1" "$2"
+}
+
+deployment_steps () {
+	deployment "$1" '.steps[] | "\(.name) \(.status)"'
+}
+
+deployment_step () {
+	deployment "$1" ".steps[] | select(.name == \"$2\") | ${3:-.status}"
+}
+
+# The log comes in pages (offset=): read until a page brings nothing new.
+deployment_log () {
+	_log_off=0
+	while :
+	do
+		api_get "/api/deployments/$1/log?offset=$_log_off" >api-log.json &&
+		jq -r ".lines[] | ${2:-.line}" api-log.json &&
+		_log_next=$(jq -r .next_offset api-log.json) || return 1
+		test "$_log_next" = "$_log_off" && return 0
+		_log_off=$_log_next
+	done
+}
+
+app_get () {
+	api_get /api/apps ".apps[] | select(.name == \"demo\") | $1"
 }

@@ -13,7 +13,6 @@
 #                              NAME.rc and NAME.out when it ends
 #   wait_file FILE             waits (at most 30 s) until FILE exists
 #   wait_step ID NAME          waits until deployment ID has begun step NAME
-#   deployment_log ID          the deployment's log lines
 
 . "$TEST_DIRECTORY/lib-pipeline.sh"
 
@@ -68,19 +67,13 @@ wait_file () {
 	test -f "$1"
 }
 
-# wait_step ID NAME: waits until deployment ID has begun step NAME.
-wait_step () {
-	i=0
-	while test -z "$(db "SELECT id FROM steps WHERE deployment = $1 AND name = '$2'")" &&
-		test $i -lt 300
-	do
-		sleep 0.05; i=$((i + 1))
-	done
-	test $i -lt 300
+# Succeeds when deployment ID has begun step NAME.
+has_step () {
+	test -n "$(deployment_step "$1" "$2" .name)"
 }
 
-deployment_log () {
-	db "SELECT line FROM logs WHERE deployment = $1 ORDER BY id"
+wait_step () {
+	test_wait_until 15 has_step "$1" "$2"
 }
 
 # push_during_retire V1 FILE TEXT: a 6 s request on the live color (old,
@@ -153,7 +146,7 @@ test_expect_success 'an open WebSocket on the old color works until the client c
 	# The deployment waits in its retire step while the WebSocket talks.
 	wait_step $DEPLOYMENT retire &&
 	sleep 0.3 &&
-	test "$(db "SELECT status FROM deployments WHERE id = $DEPLOYMENT")" = running &&
+	test "$(deployment $DEPLOYMENT .status)" = running &&
 	is_alive $pid && ! test -f ws.rc &&
 	wait_file ws.rc &&
 	cat ws.out &&
@@ -211,7 +204,7 @@ test_expect_success 'a handed-on drain whose deployment is cancelled while queue
 	# old color is stopped once the request ended, and not before.
 	i=0 && while is_alive $pid && test $i -lt 50; do sleep 0.1; i=$((i + 1)); done &&
 	! is_alive $pid &&
-	db "SELECT line FROM logs WHERE deployment IN ($one, $two) ORDER BY id" >log &&
+	{ deployment_log $one && deployment_log $two; } >log &&
 	test_grep "$old drained: 1 open connection closed after" log
 '
 

@@ -4,6 +4,9 @@
 #                             the body to ./out
 #   hmac_hex KEY FILE         hex HMAC-SHA256 of FILE's bytes under KEY
 #   push_json REF AFTER [MSG] writes a GitHub-style push to ./push.json
+#   count_deployments         how many deployments the daemon has stored
+#   queued_deployment FILTER  jq FILTER of the deployment that the 202 answer
+#                             in ./out queued, as GET /api/deployments/ID shows it
 
 hook () {
 	app=$1
@@ -37,6 +40,14 @@ github_push () {
 		-H "X-Hub-Signature-256: sha256=$sig" --data-binary @push.json "$@"
 }
 
+# How many deployments the daemon holds, of any app: the sum of /metrics'
+# turnout_deployments{app,status} gauges.
 count_deployments () {
-	db 'SELECT count(*) FROM deployments'
+	api_get /metrics >metrics.out &&
+	awk '/^turnout_deployments\{/ { n += $NF } END { print n + 0 }' metrics.out
+}
+
+queued_deployment () {
+	_hook_id=$(jq -r .deployment out) &&
+	deployment "$_hook_id" "$1"
 }

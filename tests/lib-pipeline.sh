@@ -9,10 +9,14 @@
 #   commit_push FILE TEXT MSG   commits (FILE may be "-" for none), pushes
 #                         to the bare repo and sends the signed webhook;
 #                         sets COMMIT and DEPLOYMENT
-#   wait_status ID STATUS... [TIMEOUT]   waits until the deployment ends
-#   proxy_says            what nginx answers for / right now
-#   api METHOD PATH [JSON]  calls the API with the token; ./status, ./out
+#   wait_status ID STATUS...  waits (60 s at most) until deployment ID is
+#                         in one of the STATUSes; fails as soon as it has
+#                         ended in another
+#   proxy_says            what nginx answers for / right now; fails unless
+#                         that is a 2xx answer
+#   active_color          the color turnout says is live (GET /api/apps)
 #   queued_id             the deployment id in ./out's 202 answer
+#   (api, api_get and the other readers are in lib-daemon.sh)
 
 . "$TEST_DIRECTORY/lib-daemon.sh"
 . "$TEST_DIRECTORY/lib-hook.sh"
@@ -174,14 +178,21 @@ start_haproxy () {
 # HAProxy's status of server COLOR in backend demo, from its stats page
 # (not through turnout): "no check" (ready, no health checks), DRAIN, MAINT.
 haproxy_state () {
-	curl -sS "http://127.0.0.1:$HAPROXY_STATS_PORT/stats;csv" |
+	curl -fsS "http://127.0.0.1:$HAPROXY_STATS_PORT/stats;csv" |
 		awk -F, -v s="$1" '$1 == "demo" && $2 == s {print $18}'
 }
 
 # Sets server COLOR of backend demo to ready, drain or maint behind
-# turnout's back, through the stats page's admin form.
+# turnout's back, through the stats page's admin form; fails unless HAProxy
+# says it did (a 303 to ";st=DONE").
 haproxy_set () {
-	curl -sS -o /dev/null -d "s=$1&action=$2&b=demo" "http://127.0.0.1:$HAPROXY_STATS_PORT/stats"
+	_hs=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' -d "s=$1&action=$2&b=demo" \
+		"http://127.0.0.1:$HAPROXY_STATS_PORT/stats") || return 1
+	case $_hs in
+	"303 "*";st=DONE"*) return 0 ;;
+	esac
+	echo "haproxy_set $1 $2: HAProxy answered $_hs" >&2
+	return 1
 }
 
 setup_stack () {
@@ -295,7 +306,7 @@ wait_status () {
 	i=0
 	while test $i -lt 600
 	do
-		s=$(db "SELECT status FROM deployments WHERE id = $id")
+		s=$(deployment $id .status)
 		for want in "$@"
 		do
 			if test "$s" = "$want"
@@ -306,7 +317,7 @@ wait_status () {
 		case $s in
 		queued|running) ;;
 		*) echo "deployment $id ended $s, not $*" >&2
-		   db "SELECT line FROM logs WHERE deployment = $id" >&2
+		   deployment_log $id >&2
 		   return 1 ;;
 		esac
 		sleep 0.1
@@ -317,17 +328,11 @@ wait_status () {
 }
 
 proxy_says () {
-	curl -sS "http://127.0.0.1:$NGINX_PORT/"
-}
-
-api () {
-	curl -sS -o out -w '%{http_code}' -X "$1" -H "Authorization: Bearer test-token" \
-		${3:+-H 'Content-Type: application/json' --data-binary "$3"} \
-		"$TURNOUT_URL$2" >status
+	curl -fsS "http://127.0.0.1:$NGINX_PORT/"
 }
 
 active_color () {
-	db "SELECT active_color FROM apps WHERE name = 'demo'"
+	app_get '.active_color // ""'
 }
 
 # Succeeds when process PID runs (a zombie waiting for its reaper does not).

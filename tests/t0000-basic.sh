@@ -78,7 +78,7 @@ test_expect_success 'TEST_DIRECTORY, TURNOUT_SRC_DIR and PATH are set' '
 
 test_expect_success 'without TURNOUT_*, paths come from the library location' - <<\EOT
 	mkdir -p rel/tests rel/build &&
-	cp "$TEST_DIRECTORY/test-lib.sh" rel/tests/ &&
+	cp "$TEST_DIRECTORY/test-lib.sh" "$TEST_DIRECTORY/test-lib-functions.sh" rel/tests/ &&
 	cat >rel/tests/t9999-rel.sh <<-\EOF &&
 	#!/bin/sh
 	. "$(dirname "$0")/test-lib.sh"
@@ -108,6 +108,20 @@ test_expect_success 'without TURNOUT_*, paths come from the library location' - 
 	test_cmp expect rel/tests/env.out &&
 	test_grep "^1\.\.0" rel/rel.out &&
 	test_path_is_missing rel/tests/trash.t9999-rel
+EOT
+
+test_expect_success 'test-lib.sh bails out without test-lib-functions.sh beside it' - <<\EOT
+	mkdir -p alone/tests &&
+	cp "$TEST_DIRECTORY/test-lib.sh" alone/tests/ &&
+	cp rel/tests/t9999-rel.sh alone/tests/ &&
+	(
+		unset TURNOUT_SRC_DIR TURNOUT_BUILD_DIR TEST_DIRECTORY \
+			TEST_OUTPUT_DIRECTORY TEST_KEEP &&
+		test_expect_code 1 "$TEST_SHELL_PATH" alone/tests/t9999-rel.sh >alone.out 2>&1
+	) &&
+	test_grep "^Bail out! cannot find .*/alone/tests/test-lib-functions.sh" alone.out &&
+	test_path_is_missing alone/tests/trash.t9999-rel &&
+	test_path_is_missing alone/tests/env.out
 EOT
 
 test_expect_success 'a test can set variables for later tests' '
@@ -567,6 +581,14 @@ test_expect_success 'test_expect_code checks the exact status' '
 	test_expect_code 3 sh -c "exit 3" &&
 	! test_expect_code 3 true 2>err &&
 	test_grep "exited with 0, we wanted 3" err
+'
+
+test_expect_success 'test_wait_until waits for a command, and fails when it times out' '
+	{ (sleep 0.3 && echo here >late) & } &&
+	test_wait_until 5 test -f late &&
+	test_wait_until 0 true &&
+	! test_wait_until 1 test -f never 2>err &&
+	test_grep "still not true after 1 s: test -f never" err
 '
 
 test_expect_success 'test_cmp detects a difference' '

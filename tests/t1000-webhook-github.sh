@@ -28,13 +28,16 @@ test_expect_success 'a signed push to main is queued: 202 and the row is stored'
 	test_cmp expect out &&
 	# The worker picks it up at once (and fails: there is no repo.git here),
 	# so its status may already have moved on.
-	db "SELECT id, app, commit_sha, ref, sender, author, message FROM deployments" >actual &&
+	test "$(count_deployments)" = 1 &&
+	api_get /api/apps/demo/deployments \
+		".deployments[] | \"\(.id)|\(.app)|\(.commit)|\(.ref)|\(.sender)|\(.author)|\(.message)\"" >actual &&
 	echo "1|demo|$SHA|refs/heads/main|github|Kim Jiwoo|add the map" >expect &&
 	test_cmp expect actual &&
-	case $(db "SELECT status FROM deployments WHERE id = 1") in
+	case $(deployment 1 .status) in
 	queued|running|failed) ;;
 	*) false ;;
 	esac &&
+	# (the API does not show delivery ids)
 	test "$(db "SELECT deployment FROM deliveries WHERE delivery = '"'"'gh-1'"'"'")" = 1
 '
 
@@ -55,7 +58,14 @@ test_expect_success 'a form-encoded body (payload=...) is accepted' '
 		-H "X-Hub-Signature-256: sha256=$sig" \
 		-H "Content-Type: application/x-www-form-urlencoded" --data-binary @form &&
 	test "$(cat status)" = 202 &&
-	test "$(db "SELECT author FROM deployments WHERE delivery = '"'"'gh-form'"'"'")" = "Kim Jiwoo"
+	test "$(queued_deployment .author)" = "Kim Jiwoo" &&
+	# Its delivery id was read too: the same delivery again is a duplicate.
+	id=$(jq .deployment out) &&
+	hook demo -H "X-GitHub-Event: push" -H "X-GitHub-Delivery: gh-form" \
+		-H "X-Hub-Signature-256: sha256=$sig" \
+		-H "Content-Type: application/x-www-form-urlencoded" --data-binary @form &&
+	test "$(cat status)" = 200 &&
+	test "$(cat out)" = "{\"duplicate\":$id}"
 '
 
 test_expect_success 'the second secret of a rotating pair is accepted' '
@@ -181,7 +191,7 @@ test_expect_success 'shell text in a branch name or message stays data' '
 	test_path_is_missing pwned &&
 	test_path_is_missing pwned2 &&
 	test_path_is_missing pwned3 &&
-	test "$(db "SELECT message FROM deployments ORDER BY id DESC LIMIT 1")" = "\`touch pwned2\` \$(touch pwned3)"
+	test "$(queued_deployment .message)" = "\`touch pwned2\` \$(touch pwned3)"
 '
 
 test_expect_success 'a commit id that is not hex is refused' '

@@ -39,8 +39,8 @@ test_expect_success 'GitLab: push with the right token is queued' '
 	hook demo -H "X-Gitlab-Event: Push Hook" -H "X-Gitlab-Token: gitlab-token-1" \
 		-H "X-Gitlab-Event-UUID: gl-1" -H "Content-Type: application/json" --data-binary @gl.json &&
 	test "$(cat status)" = 202 &&
-	test "$(db "SELECT sender, commit_sha, author FROM deployments WHERE delivery = '"'"'gl-1'"'"'")" = \
-		"gitlab|$SHA|Park Minji"
+	gl1=$(jq .deployment out) &&
+	test "$(queued_deployment "\"\(.sender)|\(.commit)|\(.author)\"")" = "gitlab|$SHA|Park Minji"
 '
 
 test_expect_success 'GitLab: same X-Gitlab-Event-UUID is a duplicate' '
@@ -48,7 +48,7 @@ test_expect_success 'GitLab: same X-Gitlab-Event-UUID is a duplicate' '
 	hook demo -H "X-Gitlab-Event: Push Hook" -H "X-Gitlab-Token: gitlab-token-1" \
 		-H "X-Gitlab-Event-UUID: gl-1" --data-binary @gl.json &&
 	test "$(cat status)" = 200 &&
-	test_grep "\"duplicate\":" out &&
+	test_grep "\"duplicate\":$gl1}" out &&
 	test "$(count_deployments)" = "$n"
 '
 
@@ -97,14 +97,15 @@ test_expect_success 'GitLab signed (Standard Webhooks): a good signature is queu
 	gitlab_json refs/heads/main $SHA &&
 	gitlab_signed msg_1 &&
 	test "$(cat status)" = 202 &&
-	test "$(db "SELECT sender FROM deployments WHERE delivery = '"'"'msg_1'"'"'")" = gitlab
+	msg1=$(jq .deployment out) &&
+	test "$(queued_deployment .sender)" = gitlab
 '
 
 test_expect_success 'GitLab signed: the same webhook-id is a duplicate' '
 	n=$(count_deployments) &&
 	gitlab_signed msg_1 &&
 	test "$(cat status)" = 200 &&
-	test_grep "\"duplicate\":" out &&
+	test_grep "\"duplicate\":$msg1}" out &&
 	test "$(count_deployments)" = "$n"
 '
 
@@ -149,14 +150,15 @@ test_expect_success 'Gitea: bare hex signature is queued' '
 	hook demo -H "X-Gitea-Event: push" -H "X-Gitea-Delivery: gt-1" -H "X-Gitea-Signature: $sig" \
 		-H "X-GitHub-Event: push" -H "Content-Type: application/json" --data-binary @gt.json &&
 	test "$(cat status)" = 202 &&
-	test "$(db "SELECT sender, author FROM deployments WHERE delivery = '"'"'gt-1'"'"'")" = "gitea|Choi Yuna"
+	gt1=$(jq .deployment out) &&
+	test "$(queued_deployment "\"\(.sender)|\(.author)\"")" = "gitea|Choi Yuna"
 '
 
 test_expect_success 'Gitea: same X-Gitea-Delivery is a duplicate' '
 	n=$(count_deployments) &&
 	hook demo -H "X-Gitea-Event: push" -H "X-Gitea-Delivery: gt-1" -H "X-Gitea-Signature: $sig" \
 		--data-binary @gt.json &&
-	test "$(cat status)" = 200 && test_grep "\"duplicate\":" out &&
+	test "$(cat status)" = 200 && test_grep "\"duplicate\":$gt1}" out &&
 	test "$(count_deployments)" = "$n"
 '
 
@@ -176,7 +178,11 @@ test_expect_success 'Forgejo: its own headers are understood' '
 	hook demo -H "X-Forgejo-Event: push" -H "X-Forgejo-Delivery: fj-1" -H "X-Forgejo-Signature: $sig" \
 		-H "X-Gitea-Event: push" --data-binary @gt.json &&
 	test "$(cat status)" = 202 &&
-	test "$(db "SELECT sender FROM deployments WHERE delivery = '"'"'fj-1'"'"'")" = gitea
+	test "$(queued_deployment .sender)" = gitea &&
+	fj1=$(jq .deployment out) &&
+	hook demo -H "X-Forgejo-Event: push" -H "X-Forgejo-Delivery: fj-1" -H "X-Forgejo-Signature: $sig" \
+		-H "X-Gitea-Event: push" --data-binary @gt.json &&
+	test "$(cat status)" = 200 && test_grep "\"duplicate\":$fj1}" out
 '
 
 test_expect_success 'Gitea: push to another branch is ignored' '
@@ -196,7 +202,8 @@ test_expect_success 'Bitbucket: repo:push with sha256 signature is queued' '
 	hook demo -H "X-Event-Key: repo:push" -H "X-Request-UUID: bb-1" -H "X-Hub-Signature: sha256=$sig" \
 		-H "Content-Type: application/json" --data-binary @bb.json &&
 	test "$(cat status)" = 202 &&
-	test "$(db "SELECT sender, commit_sha, ref, author FROM deployments WHERE delivery = '"'"'bb-1'"'"'")" = \
+	bb1=$(jq .deployment out) &&
+	test "$(queued_deployment "\"\(.sender)|\(.commit)|\(.ref)|\(.author)\"")" = \
 		"bitbucket|$SHA|refs/heads/main|Lee Seojun"
 '
 
@@ -204,7 +211,7 @@ test_expect_success 'Bitbucket: same X-Request-UUID is a duplicate' '
 	n=$(count_deployments) &&
 	hook demo -H "X-Event-Key: repo:push" -H "X-Request-UUID: bb-1" -H "X-Hub-Signature: sha256=$sig" \
 		--data-binary @bb.json &&
-	test "$(cat status)" = 200 && test_grep "\"duplicate\":" out &&
+	test "$(cat status)" = 200 && test_grep "\"duplicate\":$bb1}" out &&
 	test "$(count_deployments)" = "$n"
 '
 

@@ -60,7 +60,7 @@ test_expect_success 'an unknown path is 404 JSON' '
 	test_grep "\"error\":" out
 '
 
-test_expect_success 'PUT and DELETE on a hook are 405' '
+test_expect_success 'PUT, DELETE and GET on a hook are 405' '
 	for m in PUT DELETE GET
 	do
 		curl -sS -o out -w "%{http_code}" -X $m "$TURNOUT_URL/hooks/demo" >status &&

@@ -17,29 +17,27 @@ test_expect_success 'a push is deployed to the idle color and goes live' '
 	echo "demo app: color green, commit $(echo $COMMIT | cut -c1-12)" >expect &&
 	test_cmp expect actual &&
 	test "$(active_color)" = green &&
-	test "$(db "SELECT live_commit FROM apps")" = "$COMMIT" &&
-	db "SELECT name || '"'"' '"'"' || status FROM steps WHERE deployment = $DEPLOYMENT ORDER BY id" >steps &&
+	test "$(app_get .live_commit)" = "$COMMIT" &&
+	deployment_steps $DEPLOYMENT >steps &&
 	printf "%s\n" "fetch succeeded" "build succeeded" "start succeeded" "verify succeeded" \
 		"switch succeeded" "confirm succeeded" >expect &&
 	test_cmp expect steps &&
-	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	deployment_log $DEPLOYMENT >log &&
 	test_grep "building $COMMIT" log &&
 	test_grep "started green on $GREEN_PORT for $COMMIT" log &&
 	test_grep "green is healthy after" log &&
 	# The switch saw nginx'"'"'s new workers take over: one answer confirms.
 	test_grep "nginx.s new workers took over [0-9]* ms after the reload" log &&
-	db "SELECT detail FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'confirm'"'"'" >confirm &&
+	deployment_step $DEPLOYMENT confirm .detail >confirm &&
 	test_grep "the proxy answers from green after [0-9]* ms (HTTP 200)" confirm
 '
 
 test_expect_success 'each step records its time inside the operator'"'"'s commands' '
-	db "SELECT name, command_ms, finished_at - started_at FROM steps WHERE deployment = $DEPLOYMENT" >times &&
+	deployment $DEPLOYMENT ".steps[] | \"\(.name)|\(.command_ms)|\(.finished_at - .started_at)\"" >times &&
 	# fetch and verify run none; start runs stop + start, switch nginx -t and reload.
 	grep "^fetch|0|" times && grep "^verify|0|" times &&
 	awk -F"|" "\$1 == \"start\" || \$1 == \"switch\" {n++; if (\$2 <= 0 || \$2 > \$3) bad = 1}
-		END {exit !(n == 2 && !bad)}" times &&
-	api GET /api/deployments/$DEPLOYMENT &&
-	test_grep "\"command_ms\":" out
+		END {exit !(n == 2 && !bad)}" times
 '
 
 test_expect_success 'the next push goes to blue, green keeps running' '
@@ -49,7 +47,9 @@ test_expect_success 'the next push goes to blue, green keeps running' '
 	test_grep "color blue, commit $(echo $COMMIT | cut -c1-12)" actual &&
 	test "$(active_color)" = blue &&
 	test -f run/app-green.pid &&
-	curl -sS "http://127.0.0.1:$GREEN_PORT/healthz"
+	curl -sS -o healthz -w "%{http_code}" "http://127.0.0.1:$GREEN_PORT/healthz" >code &&
+	test "$(cat code)" = 200 &&
+	test "$(cat healthz)" = ok
 '
 
 test_expect_success 'commands get exactly the SPEC environment' '
@@ -79,14 +79,15 @@ test_expect_success 'a build failure leaves traffic where it was' '
 	wait_status $DEPLOYMENT failed &&
 	test "$(proxy_says)" = "$before" &&
 	test "$(active_color)" = blue &&
-	test "$(db "SELECT status FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'build'"'"'")" = failed &&
-	db "SELECT error FROM deployments WHERE id = $DEPLOYMENT" >err &&
+	deployment_steps $DEPLOYMENT >steps &&
+	test_grep -x "build failed" steps &&
+	test_grep ! "^start " steps &&
+	deployment $DEPLOYMENT .error >err &&
 	test_grep "build command .sh ./build.sh. exited with 3" err &&
-	db "SELECT stream || '"'"' '"'"' || line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	deployment_log $DEPLOYMENT "\"\(.stream) \(.line)\"" >log &&
 	test_grep "^out compiling" log &&
 	test_grep "^err broken" log &&
-	test "$(db "SELECT count(*) FROM bad_releases WHERE commit_sha = '"'"'$COMMIT'"'"'")" = 1 &&
-	test "$(db "SELECT count(*) FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'start'"'"'")" = 0
+	test "$(deployment $DEPLOYMENT .bad_release)" = true
 '
 
 test_expect_success 'a start failure leaves traffic where it was' '
@@ -96,7 +97,7 @@ test_expect_success 'a start failure leaves traffic where it was' '
 	test "$(active_color)" = blue &&
 	proxy_says >actual &&
 	test_grep "color blue" actual &&
-	db "SELECT error FROM deployments WHERE id = $DEPLOYMENT" >err &&
+	deployment $DEPLOYMENT .error >err &&
 	test_grep "start command .* exited with 4" err &&
 	commit_rm start-fails
 '
@@ -106,12 +107,14 @@ test_expect_success 'a color that never gets healthy is stopped; the old one kee
 	wait_status $DEPLOYMENT failed &&
 	proxy_says >actual &&
 	test_grep "color blue" actual &&
-	db "SELECT error FROM deployments WHERE id = $DEPLOYMENT" >err &&
+	deployment $DEPLOYMENT .error >err &&
 	test_grep "green is not healthy after 5 s: last answer HTTP 503: not ready" err &&
-	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	deployment_log $DEPLOYMENT >log &&
 	test_grep "stopping green, which did not pass its health check" log &&
 	test_path_is_missing run/app-green.pid &&
-	test "$(db "SELECT count(*) FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'switch'"'"'")" = 0 &&
+	deployment_steps $DEPLOYMENT >steps &&
+	test_grep -x "verify failed" steps &&
+	test_grep ! "^switch " steps &&
 	commit_rm unhealthy
 '
 
@@ -122,7 +125,7 @@ test_expect_success 'an nginx test failure restores the upstream file and nginx 
 	wait_status $DEPLOYMENT failed &&
 	test_cmp upstream.before nginx/upstream.conf &&
 	test_path_is_missing nginx/upstream.conf.turnout-tmp &&
-	db "SELECT error FROM deployments WHERE id = $DEPLOYMENT" >err &&
+	deployment $DEPLOYMENT .error >err &&
 	test_grep "nginx_test .* exited with 1; upstream file restored, nginx not reloaded" err &&
 	proxy_says >actual &&
 	test_grep "color blue" actual &&
@@ -147,11 +150,12 @@ test_expect_success 'a reload that fails after taking effect: the old file is re
 	start_turnout &&
 	commit_push - - "deploy while the reload command is broken" &&
 	wait_status $DEPLOYMENT failed &&
-	db "SELECT error FROM deployments WHERE id = $DEPLOYMENT" >err &&
+	deployment $DEPLOYMENT .error >err &&
 	test_grep "nginx_reload .* exited with 1; upstream file restored and nginx reloaded with it" err &&
 	test_cmp upstream.before nginx/upstream.conf &&
 	sleep 0.5 &&
-	for i in 1 2 3 4 5 6 7 8; do proxy_says; done >answers &&
+	for i in 1 2 3 4 5 6 7 8; do proxy_says || return 1; done >answers &&
+	test_line_count = 8 answers &&
 	! grep -v "color blue" answers &&
 	test "$(active_color)" = blue
 '
@@ -162,7 +166,7 @@ test_expect_success 'a failed confirm through the proxy rolls back by itself' '
 	wait_status $DEPLOYMENT rolled_back &&
 	test "$(proxy_says)" = "$live" &&
 	test "$(active_color)" = blue &&
-	db "SELECT name || '"'"' '"'"' || status FROM steps WHERE deployment = $DEPLOYMENT ORDER BY id" >steps &&
+	deployment_steps $DEPLOYMENT >steps &&
 	test_grep "^confirm failed" steps &&
 	test_grep "^rollback succeeded" steps &&
 	test "$(db "SELECT reason FROM bad_releases WHERE commit_sha = '"'"'$COMMIT'"'"'")" = \
@@ -194,7 +198,7 @@ test_expect_success 'the release holds the commit'"'"'s files, modes and links, 
 	) &&
 	COMMIT=$(git -C work rev-parse HEAD) &&
 	# A dir left where this release goes (a run cut short) is started afresh.
-	next=$(( $(db "SELECT max(id) FROM deployments") + 1 )) &&
+	next=$(( $(api_get "/api/apps/demo/deployments?limit=1" ".deployments[0].id") + 1 )) &&
 	rel=state/releases/demo/$next-$(echo $COMMIT | cut -c1-12) &&
 	mkdir -p "$rel/deep" && echo stale >"$rel/stale" && echo stale >"$rel/tool.sh" &&
 	push_webhook "$COMMIT" "files of all kinds" &&
@@ -215,7 +219,7 @@ test_expect_success 'a pushed commit of a repo on this machine is read in place'
 	commit_push in-place.txt "read where it is" "in place" &&
 	wait_status $DEPLOYMENT succeeded &&
 	short=$(echo $COMMIT | cut -c1-12) &&
-	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	deployment_log $DEPLOYMENT >log &&
 	test_grep "read $short from $PWD/repo.git in place" log &&
 	! grep "cannot be read in place" log &&
 	test "$(cat state/releases/demo/$DEPLOYMENT-$short/in-place.txt)" = "read where it is" &&
@@ -237,8 +241,8 @@ test_expect_success 'a commit force-pushed away still deploys from the API, in p
 		test "$(cat status)" = 202 &&
 		id=$(queued_id) &&
 		wait_status $id succeeded &&
-		test "$(db "SELECT commit_sha FROM deployments WHERE id = $id")" = $gone &&
-		db "SELECT line FROM logs WHERE deployment = $id" >log &&
+		test "$(deployment $id .commit)" = $gone &&
+		deployment_log $id >log &&
 		test_grep "read $(echo $gone | cut -c1-12) from $PWD/repo.git in place" log ||
 		return 1
 	done &&
@@ -256,7 +260,7 @@ test_expect_success 'a non-bare repo on this machine, a colon in its path, is re
 	start_turnout &&
 	push_webhook "$COMMIT" "non-bare" &&
 	wait_status $DEPLOYMENT succeeded &&
-	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	deployment_log $DEPLOYMENT >log &&
 	test_grep "read $(echo $COMMIT | cut -c1-12) from file://$PWD/on:disk in place" log &&
 	test "$(cat state/releases/demo/$DEPLOYMENT-$(echo $COMMIT | cut -c1-12)/in-place.txt)" = non-bare
 '
@@ -267,7 +271,7 @@ test_expect_success 'an abbreviated commit from the API is deployed as its full 
 	test "$(cat status)" = 202 &&
 	id=$(queued_id) &&
 	wait_status $id succeeded &&
-	test "$(db "SELECT commit_sha FROM deployments WHERE id = $id")" = "$full" &&
+	test "$(deployment $id .commit)" = "$full" &&
 	test_path_is_dir "state/releases/demo/$id-$(echo $full | cut -c1-12)"
 '
 
@@ -279,7 +283,7 @@ test_expect_success 'an annotated tag from the API deploys its commit, under the
 	test "$(cat status)" = 202 &&
 	id=$(queued_id) &&
 	wait_status $id succeeded &&
-	test "$(db "SELECT commit_sha FROM deployments WHERE id = $id")" = "$full"
+	test "$(deployment $id .commit)" = "$full"
 '
 
 test_expect_success 'a tree id is not a commit: neither the API nor a push deploys it' '
@@ -287,14 +291,14 @@ test_expect_success 'a tree id is not a commit: neither the API nor a push deplo
 	api POST /api/apps/demo/deploy "{\"commit\":\"$tree\"}" &&
 	id=$(queued_id) &&
 	wait_status $id failed &&
-	db "SELECT error FROM deployments WHERE id = $id" >err &&
+	deployment $id .error >err &&
 	test_grep "commit $tree is not in" err &&
 	push_webhook "$tree" "a tree" &&
 	id=$DEPLOYMENT &&
 	wait_status $id failed &&
-	db "SELECT error FROM deployments WHERE id = $id" >err &&
+	deployment $id .error >err &&
 	test_grep "commit $tree is not in" err &&
-	db "SELECT line FROM logs WHERE deployment = $id" >log &&
+	deployment_log $id >log &&
 	test_grep "cannot be read in place (git read-tree exited with 128: error: .*expected commit type.*): fetching" log &&
 	test_path_is_missing "state/releases/demo/$id-$(echo $tree | cut -c1-12)"
 '
@@ -307,9 +311,9 @@ test_expect_success 'a commit the repository lacks fails fetch and says which' '
 		test "$(cat status)" = 202 &&
 		id=$(queued_id) &&
 		wait_status $id failed &&
-		db "SELECT error FROM deployments WHERE id = $id" >err &&
+		deployment $id .error >err &&
 		test_grep "commit $c is not in" err &&
-		test "$(db "SELECT status FROM steps WHERE deployment = $id AND name = '"'"'fetch'"'"'")" = failed ||
+		test "$(deployment_step $id fetch)" = failed ||
 		return 1
 	done &&
 	test "$(proxy_says)" = "$before"
@@ -322,12 +326,15 @@ test_expect_success 'a password or token in the repo URL never reaches a log' '
 	start_turnout &&
 	commit_push build.sh "echo the password is s3cretpw, twice: s3cretpw; echo deploying" "a build that leaks" &&
 	wait_status $DEPLOYMENT succeeded &&
-	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	deployment_log $DEPLOYMENT >log &&
 	test_grep "cloning file://\*\*\*@localhost" log &&
 	test_grep "the password is \*\*\*, twice: \*\*\*" log &&
 	test_grep "^deploying$" log &&
 	! grep -r s3cretpw log turnout.log &&
-	! db "SELECT * FROM logs; SELECT * FROM deployments; SELECT * FROM steps" | grep s3cretpw &&
+	# Nor is it stored anywhere, not even where the API does not show.
+	db "SELECT * FROM logs; SELECT * FROM deployments; SELECT * FROM steps" >stored &&
+	test_file_not_empty stored &&
+	! grep s3cretpw stored &&
 	# GitHub style: the token is the user name.
 	stop_turnout &&
 	sed -i "s|^repo = .*|repo = file://ghp_0123456789abcdefXYZ:x-oauth-basic@localhost$PWD/repo.git|" turnout.conf &&
@@ -335,7 +342,7 @@ test_expect_success 'a password or token in the repo URL never reaches a log' '
 	touch state/releases/demo/.index-12345 &&
 	commit_push build.sh "echo token ghp_0123456789abcdefXYZ" "a build that leaks a token" &&
 	wait_status $DEPLOYMENT succeeded &&
-	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	deployment_log $DEPLOYMENT >log &&
 	test_grep "^token \*\*\*$" log &&
 	! grep ghp_0123456789abcdefXYZ log turnout.log &&
 	# A throw-away index a crash left behind is tidied away after the deployment.
@@ -363,7 +370,14 @@ test_expect_success 'old releases are pruned to keep_releases' '
 	test_line_count -le 6 releases &&
 	# Housekeeping after the end goes to the daemon log, not a deployment log.
 	test_grep "demo: pruning old release [0-9]*-" turnout.log &&
-	! db "SELECT line FROM logs" | grep "prun"
+	api_get "/api/apps/demo/deployments?limit=100" >history &&
+	test "$(jq .next_before history)" = null &&
+	for id in $(jq ".deployments[].id" history)
+	do
+		deployment_log $id || return 1
+	done >all-logs &&
+	test_grep "^deployment succeeded after" all-logs &&
+	test_grep ! "prun" all-logs
 '
 
 test_done

@@ -17,8 +17,7 @@ test_expect_success 'set up and deploy a first release' '
 
 test_expect_success 'cancel during the build kills the whole process group' '
 	commit_push build.sh "$SLOW_BUILD" "slow build" &&
-	i=0 && while test ! -s run/sleep.pid && test $i -lt 100; do sleep 0.1; i=$((i + 1)); done &&
-	test -s run/sleep.pid &&
+	test_wait_until 10 test -s run/sleep.pid &&
 	sleeper=$(cat run/sleep.pid) && builder=$(cat run/build.pid) &&
 	kill -0 $sleeper &&
 	api POST /api/deployments/$DEPLOYMENT/cancel &&
@@ -27,7 +26,7 @@ test_expect_success 'cancel during the build kills the whole process group' '
 	wait_status $DEPLOYMENT cancelled &&
 	! is_alive $sleeper &&
 	! is_alive $builder &&
-	test "$(db "SELECT status FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'build'"'"'")" = cancelled &&
+	test "$(deployment_step $DEPLOYMENT build)" = cancelled &&
 	test "$(active_color)" = green &&
 	proxy_says | grep "color green" &&
 	rm -f run/sleep.pid run/build.pid
@@ -44,14 +43,14 @@ test_expect_success 'cancel while the release is written leaves none of it behin
 	COMMIT=$(git -C work rev-parse HEAD) &&
 	push_webhook "$COMMIT" "slow to write" &&
 	rel=state/releases/demo/$DEPLOYMENT-$(echo $COMMIT | cut -c1-12) &&
-	i=0 && while test ! -f run/smudging && test $i -lt 100; do sleep 0.1; i=$((i + 1)); done &&
-	test -f run/smudging && test -f "$rel/README" &&
+	test_wait_until 10 test -f run/smudging && test -f "$rel/README" &&
 	api POST /api/deployments/$DEPLOYMENT/cancel &&
 	test "$(cat status)" = 200 &&
 	wait_status $DEPLOYMENT cancelled &&
-	test "$(db "SELECT status FROM steps WHERE deployment = $DEPLOYMENT AND name = '"'"'fetch'"'"'")" = cancelled &&
+	test "$(deployment_step $DEPLOYMENT fetch)" = cancelled &&
 	test_path_is_missing "$rel" &&
-	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	deployment_log $DEPLOYMENT >log &&
+	test_file_not_empty log &&
 	! grep -e "fetching" -e "could not remove" log &&
 	proxy_says | grep "color green" &&
 	(cd work && git rm -q .gitattributes z-slow.txt && git commit -q -m "not slow" && git push -q origin main) &&
@@ -70,8 +69,7 @@ test_expect_success 'five quick pushes while one runs: the newest runs, four are
 	# This build holds the worker until the test says go.
 	commit_push build.sh "while test ! -f \"\$RUN/go\"; do sleep 0.05; done" "busy" &&
 	busy=$DEPLOYMENT &&
-	wait_status_running () { i=0; while test "$(db "SELECT status FROM deployments WHERE id = $1")" != running && test $i -lt 100; do sleep 0.1; i=$((i+1)); done; } &&
-	wait_status_running $busy &&
+	wait_status $busy running &&
 	first= &&
 	for n in 1 2 3 4 5
 	do
@@ -82,8 +80,11 @@ test_expect_success 'five quick pushes while one runs: the newest runs, four are
 	touch run/go &&
 	wait_status $busy succeeded &&
 	wait_status $last succeeded &&
-	test "$(db "SELECT count(*) FROM deployments WHERE id >= $first AND id < $last AND status = '"'"'superseded'"'"'")" = 4 &&
-	test "$(db "SELECT count(*) FROM steps WHERE deployment >= $first AND deployment < $last")" = 0 &&
+	test $((last - first)) = 4 &&
+	for id in $(seq $first $((last - 1)))
+	do
+		test "$(deployment $id "\"\(.status) \(.steps | length)\"")" = "superseded 0" || return 1
+	done &&
 	proxy_says | grep "commit $(echo $COMMIT | cut -c1-12)"
 '
 
@@ -91,18 +92,19 @@ test_expect_success 'kill -9 mid-build: interrupted at restart, the queue goes o
 	start_poller &&
 	test_when_finished stop_poller &&
 	commit_push build.sh "$SLOW_BUILD" "slow again" && slow=$DEPLOYMENT &&
-	i=0 && while test ! -s run/sleep.pid && test $i -lt 100; do sleep 0.1; i=$((i + 1)); done &&
+	test_wait_until 10 test -s run/sleep.pid &&
 	commit_push build.sh "echo quick" "queued behind" && queued=$DEPLOYMENT &&
-	test "$(db "SELECT status FROM deployments WHERE id = $slow")" = running &&
+	test "$(deployment $slow .status)" = running &&
 	kill -9 $TURNOUT_PID &&
 	{ wait $TURNOUT_PID 2>/dev/null || :; } && TURNOUT_PID= &&
 	# The orphaned build is the operator'"'"'s to clean; the test does it.
 	{ kill "$(cat run/sleep.pid)" "$(cat run/build.pid)" 2>/dev/null || :; } &&
 	rm -f run/sleep.pid run/build.pid &&
+	# (the daemon is down: only the database can tell)
 	test "$(db "SELECT status FROM deployments WHERE id = $slow")" = running &&
 	start_turnout &&
 	test_grep "deployment left running by the last run marked interrupted" turnout.log &&
-	test "$(db "SELECT status FROM deployments WHERE id = $slow")" = interrupted &&
+	test "$(deployment $slow .status)" = interrupted &&
 	wait_status $queued succeeded &&
 	stop_poller &&
 	test -s poll.log &&
@@ -112,9 +114,11 @@ test_expect_success 'kill -9 mid-build: interrupted at restart, the queue goes o
 
 test_expect_success 'SIGTERM mid-build ends the deployment interrupted and kills the step' '
 	commit_push build.sh "$SLOW_BUILD" "slow, then stop" &&
-	i=0 && while test ! -s run/sleep.pid && test $i -lt 100; do sleep 0.1; i=$((i + 1)); done &&
+	test_wait_until 10 test -s run/sleep.pid &&
 	sleeper=$(cat run/sleep.pid) &&
+	is_alive $sleeper &&
 	stop_turnout &&
+	# (the daemon is down: only the database can tell)
 	test "$(db "SELECT status FROM deployments WHERE id = $DEPLOYMENT")" = interrupted &&
 	! is_alive $sleeper &&
 	rm -f run/sleep.pid run/build.pid &&
@@ -122,7 +126,9 @@ test_expect_success 'SIGTERM mid-build ends the deployment interrupted and kills
 '
 
 test_expect_success 'at start the database follows what nginx really serves' '
-	live=$(active_color) &&
+	# (the daemon is down: only the database can tell)
+	live=$(db "SELECT active_color FROM apps WHERE name = '"'"'demo'"'"'") &&
+	test -n "$live" &&
 	other=$(test "$live" = blue && echo green || echo blue) &&
 	db "UPDATE apps SET active_color = '"'"'$other'"'"'" &&
 	start_turnout &&

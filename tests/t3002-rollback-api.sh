@@ -25,8 +25,8 @@ test_expect_success 'POST rollback sends traffic back to the other color' '
 	wait_status $id succeeded &&
 	proxy_says | grep "color green, commit $(short $V1)" &&
 	test "$(active_color)" = green &&
-	test "$(db "SELECT kind || '"'"' '"'"' || commit_sha FROM deployments WHERE id = $id")" = "rollback $V1" &&
-	db "SELECT name FROM steps WHERE deployment = $id ORDER BY id" >steps &&
+	test "$(deployment $id "\"\(.kind) \(.commit)\"")" = "rollback $V1" &&
+	deployment $id ".steps[].name" >steps &&
 	printf "%s\n" verify switch confirm >expect &&
 	test_cmp expect steps
 '
@@ -53,7 +53,7 @@ test_expect_success 'rollback when the other color is not running redeploys its 
 	api POST /api/apps/demo/rollback &&
 	id=$(queued_id) &&
 	wait_status $id succeeded &&
-	db "SELECT line FROM logs WHERE deployment = $id" >log &&
+	deployment_log $id >log &&
 	test_grep "green is not running: redeploying $(short $V1) instead" log &&
 	proxy_says | grep "color green, commit $(short $V1)"
 '
@@ -61,11 +61,11 @@ test_expect_success 'rollback when the other color is not running redeploys its 
 test_expect_success 'rollback never picks a bad release' '
 	commit_push fail-confirm yes "bad one" && BAD=$COMMIT &&
 	wait_status $DEPLOYMENT rolled_back &&
-	test "$(db "SELECT blue_commit FROM apps")" = "$BAD" &&
+	test "$(app_get .colors.blue.commit)" = "$BAD" &&
 	api POST /api/apps/demo/rollback &&
 	id=$(queued_id) &&
 	wait_status $id succeeded &&
-	db "SELECT line FROM logs WHERE deployment = $id" >log &&
+	deployment_log $id >log &&
 	test_grep "holds no good release: redeploying the last good one, $(short $V2)" log &&
 	proxy_says | grep "color blue, commit $(short $V2)" &&
 	(cd work && git rm -q fail-confirm && git commit -q -m "fix" && git push -q origin main)
@@ -76,20 +76,20 @@ test_expect_success 'POST deploy with a short commit redeploys that commit' '
 	test "$(cat status)" = 202 &&
 	id=$(queued_id) &&
 	wait_status $id succeeded &&
-	test "$(db "SELECT kind || '"'"' '"'"' || commit_sha FROM deployments WHERE id = $id")" = "redeploy $V1" &&
-	test "$(db "SELECT live_commit FROM apps")" = "$V1"
+	test "$(deployment $id "\"\(.kind) \(.commit)\"")" = "redeploy $V1" &&
+	test "$(app_get .live_commit)" = "$V1"
 '
 
 test_expect_success 'turnout deploy APP --wait deploys the branch head' '
 	head=$(git -C work rev-parse HEAD) &&
 	TURNOUT_CONFIG=$PWD/turnout.conf turnout deploy demo --wait >cli.out &&
-	test_grep "succeeded" cli.out &&
-	test "$(db "SELECT live_commit FROM apps")" = "$head"
+	test_grep "^deployment [0-9]* succeeded" cli.out &&
+	test "$(app_get .live_commit)" = "$head"
 '
 
 test_expect_success 'turnout deploy --wait of a failing commit exits 1' '
 	TURNOUT_CONFIG=$PWD/turnout.conf test_expect_code 1 turnout deploy demo 0000000000000000000000000000000000000abc --wait >cli.out &&
-	test_grep "failed" cli.out
+	test_grep "^deployment [0-9]* failed" cli.out
 '
 
 test_expect_success 'API refusals: status, JSON error, nothing queued' '

@@ -16,9 +16,9 @@ test_expect_success 'with keep_old = no the old color is stopped after the switc
 	proxy_says | grep "color blue" &&
 	test_path_is_missing run/app-green.pid &&
 	! is_alive $green &&
-	db "SELECT name || '"'"' '"'"' || status FROM steps WHERE deployment = $DEPLOYMENT ORDER BY id" >steps &&
+	deployment_steps $DEPLOYMENT >steps &&
 	test_grep "^retire succeeded" steps &&
-	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	deployment_log $DEPLOYMENT >log &&
 	test_grep "green has no open connections\|green drained" log
 '
 
@@ -27,7 +27,7 @@ test_expect_success 'rollback then finds the old color stopped and redeploys its
 	id=$(queued_id) &&
 	wait_status $id succeeded &&
 	proxy_says | grep "color green" &&
-	db "SELECT line FROM logs WHERE deployment = $id" >log &&
+	deployment_log $id >log &&
 	test_grep "green is not running: redeploying" log
 '
 

@@ -13,10 +13,6 @@ restart_with () {
 	start_turnout
 }
 
-deployment_log () {
-	db "SELECT line FROM logs WHERE deployment = $1 ORDER BY id"
-}
-
 test_expect_success 'without confirm, each deployment ends with the new release served' '
 	setup_stack &&
 	restart_with "/^confirm = /d" &&
@@ -29,8 +25,8 @@ test_expect_success 'without confirm, each deployment ends with the new release 
 		test_grep "nginx.s new workers took over [0-9]* ms after the reload" log &&
 		# nginx tells old workers to stop 100 ms after it starts new ones:
 		# a switch that waited for that cannot be quicker.
-		test "$(db "SELECT finished_at - started_at >= 100 FROM steps
-			WHERE deployment = $DEPLOYMENT AND name = '"'switch'"'")" = 1 || return 1
+		test "$(deployment_step $DEPLOYMENT switch ".finished_at - .started_at >= 100")" = true ||
+		return 1
 	done
 '
 

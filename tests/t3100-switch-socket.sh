@@ -20,9 +20,20 @@ test_expect_success 'deployments under load: every request answered 200' '
 '
 
 test_expect_success 'TURNOUT_SOCKET reaches the commands; health goes through the socket' '
-	db "SELECT line FROM logs WHERE deployment = $DEPLOYMENT" >log &&
+	# blue is live: this one goes to green.
+	commit_push build.sh "env | grep \"^TURNOUT_[A-Z_]*SOCKET=\" | sort >\"\$RUN/env\"" "show the sockets" &&
+	wait_status $DEPLOYMENT succeeded &&
+	printf "TURNOUT_OLD_SOCKET=%s\nTURNOUT_SOCKET=%s\n" "$SOCKS/blue.sock" "$SOCKS/green.sock" >expect &&
+	test_cmp expect run/env &&
+	deployment_log $DEPLOYMENT >log &&
 	test_grep "GET http://localhost/healthz until 2xx" log &&
-	test_grep "blue is healthy after" log
+	test_grep "green is healthy after" log &&
+	# Over TCP that URL gets no 200: the one above came through the socket.
+	test "$(curl -s -o /dev/null -w "%{http_code}" http://localhost/healthz)" != 200 &&
+	(cd work && echo "echo building \$TURNOUT_COMMIT" >build.sh && git add build.sh) &&
+	commit_push - - "back to blue" &&
+	wait_status $DEPLOYMENT succeeded &&
+	test "$(readlink "$SOCKS/demo.sock")" = "$SOCKS/blue.sock"
 '
 
 test_expect_success 'a failed confirm swaps the link back' '

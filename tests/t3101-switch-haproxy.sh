@@ -58,7 +58,7 @@ test_expect_success 'a failed first confirm keeps the new color and puts the oth
 	start_turnout &&
 	commit_push fail-confirm yes "bad from the start" &&
 	wait_status $DEPLOYMENT failed &&
-	db "SELECT name || '"'"' '"'"' || status FROM steps WHERE deployment = $DEPLOYMENT ORDER BY id" >steps &&
+	deployment_steps $DEPLOYMENT >steps &&
 	test_grep "^confirm failed" steps &&
 	! grep "^rollback" steps &&
 	test "$(active_color)" = blue &&
@@ -76,7 +76,7 @@ test_expect_success 'a wrong backend name fails the switch and leaves traffic al
 	start_turnout &&
 	commit_push README v9 "wrong backend" &&
 	wait_status $DEPLOYMENT failed &&
-	db "SELECT error FROM deployments WHERE id = $DEPLOYMENT" >err &&
+	deployment $DEPLOYMENT .error >err &&
 	test_grep "HAProxy backend .nope. needs servers named blue and green" err &&
 	proxy_says | grep "color blue"
 '

@@ -19,6 +19,10 @@ test_expect_success 'GET /api/apps: live color, commit, since, state, queue' '
 	test_grep "\"name\":\"demo\"" out &&
 	test_grep "\"active_color\":\"green\"" out &&
 	test_grep "\"live_commit\":\"$C3\"" out &&
+	# since: when D3 went live, in ms, between its start and its end
+	since=$(jq ".apps[0].since" out) &&
+	test "$since" -ge "$(deployment $D3 .started_at)" &&
+	test "$since" -le "$(deployment $D3 .finished_at)" &&
 	test_grep "\"state\":\"idle\"" out &&
 	test_grep "\"queue\":0" out
 '
@@ -109,11 +113,12 @@ test_expect_success '/metrics in Prometheus text' '
 '
 
 test_expect_success 'the dashboard and its assets are served from the binary' '
-	curl -sS -D headers -o page "$TURNOUT_URL/" &&
+	curl -sS -D headers -o page -w "%{http_code}" "$TURNOUT_URL/" >status &&
+	test "$(cat status)" = 200 &&
 	test_grep "<title>turnout</title>" page &&
 	test_grep -i "^content-security-policy: default-src .self." headers &&
-	curl -sS -o js -w "%{content_type}" "$TURNOUT_URL/app.js" >ct &&
-	test_grep "text/javascript" ct &&
+	curl -sS -o js -w "%{http_code} %{content_type}" "$TURNOUT_URL/app.js" >ct &&
+	test_grep "^200 text/javascript" ct &&
 	test_grep "X-CSRF-Token" js
 '
 
@@ -168,7 +173,7 @@ test_expect_success 'turnout cancel ID: a finished one exits 1, a running one is
 	test_expect_code 1 turnout cancel $D3 2>err &&
 	test_grep "only queued or running" err &&
 	commit_push build.sh "sleep 30" "to cancel" &&
-	i=0 && while test "$(db "SELECT status FROM deployments WHERE id = $DEPLOYMENT")" != running && test $i -lt 100; do sleep 0.1; i=$((i + 1)); done &&
+	wait_status $DEPLOYMENT running &&
 	turnout cancel $DEPLOYMENT >out &&
 	test_grep "cancelling" out &&
 	wait_status $DEPLOYMENT cancelled &&

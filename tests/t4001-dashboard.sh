@@ -69,14 +69,14 @@ test_expect_success 'Rollback asked for confirmation and the color flipped' '
 	test_grep "^log_has_switch=true$" seen &&
 	# nginx_test + nginx_reload ran inside the switch step.
 	test_grep "^switch_step=switch · succeeded · [0-9.]* s ([0-9.]* s in your commands)$" seen &&
-	test "$(db "SELECT kind FROM deployments ORDER BY id DESC LIMIT 1 OFFSET 1")" = rollback
+	test "$(api_get "/api/apps/demo/deployments?limit=2" ".deployments[1].kind")" = rollback
 '
 
 test_expect_success 'Redeploy of the oldest row made it live again' '
 	test_grep "^redeploy_commit=$(echo $V1 | cut -c1-12)$" seen &&
 	test_grep "^redeploy_color_changed=true$" seen &&
 	test_grep "^live_commit_after=$(echo $V1 | cut -c1-12)$" seen &&
-	test "$(db "SELECT kind || '"'"' '"'"' || status FROM deployments ORDER BY id DESC LIMIT 1")" = "redeploy succeeded"
+	test "$(api_get "/api/apps/demo/deployments?limit=1" ".deployments[0] | \"\(.kind) \(.status)\"")" = "redeploy succeeded"
 '
 
 test_expect_success 'readable on a phone, screenshots kept' '
