@@ -39,7 +39,7 @@ DEMO_SECRET2='the-next-secret'
 write_config () {
 	printf '%s\n' "$DEMO_SECRET" >demo.secret &&
 	chmod 600 demo.secret &&
-	printf 'test-token\n' >token &&
+	printf '%s\n' "${TEST_TOKEN:-test-token}" >token &&
 	chmod 600 token &&
 	cat >turnout.conf <<-EOC &&
 	[server]
@@ -128,14 +128,14 @@ db () {
 }
 
 api () {
-	curl -sS -o out -w '%{http_code}' -X "$1" -H "Authorization: Bearer test-token" \
+	curl -sS -o out -w '%{http_code}' -X "$1" -H "Authorization: Bearer ${TEST_TOKEN:-test-token}" \
 		${3:+-H 'Content-Type: application/json' --data-binary "$3"} \
 		"$TURNOUT_URL$2" >status
 }
 
 api_get () {
 	_api_code=$(curl -sS -o api-get.out -w '%{http_code}' \
-		-H "Authorization: Bearer test-token" "$TURNOUT_URL$1") || return 1
+		-H "Authorization: Bearer ${TEST_TOKEN:-test-token}" "$TURNOUT_URL$1") || return 1
 	if test "$_api_code" != 200
 	then
 		echo "GET $1 answered $_api_code:" >&2

@@ -15,6 +15,8 @@ if ! command -v nginx >/dev/null 2>&1 || ! command -v jq >/dev/null 2>&1; then
 fi
 
 TOKEN=api-t0ken-$$-Kx7Qw2
+# The helpers of lib-daemon.sh use this token too.
+TEST_TOKEN=$TOKEN
 PW=repo-pa55word-Zq9vL
 
 # Every answer the test gets, headers and body, goes to answers.txt.
@@ -26,7 +28,6 @@ ask () {
 test_expect_success 'set up: a repo URL with a password, and a token of our own' '
 	setup_stack &&
 	stop_turnout &&
-	printf "%s\n" "$TOKEN" >token &&
 	sed -i "s|^repo = .*|repo = file://deploy:$PW@localhost$PWD/repo.git|" turnout.conf &&
 	rm -rf state/repos/demo &&
 	start_turnout &&
@@ -88,6 +89,7 @@ test_expect_success 'no secret in the daemon log, the database, the answers or s
 	sqlite3 state/turnout.db .dump >dump.sql &&
 	for s in "$PW" "$DEMO_SECRET" "$TOKEN" "$SESSION"
 	do
+		test -n "$s" || return 1
 		# The releases hold the repo as committed (its build.sh names them).
 		# login.txt is the login answer: the one place its session id belongs.
 		if grep -rlF -e "$s" turnout.log dump.sql answers.txt cli.txt state \
