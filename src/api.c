@@ -1,3 +1,4 @@
+/* api: the JSON API and the dashboard's session routes (see api.h). */
 #include "config.h"
 
 #include <errno.h>

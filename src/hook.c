@@ -1,3 +1,4 @@
+/* hook: a webhook's sender, proof and verdict, without the HTTP (see hook.h). */
 #include "config.h"
 
 #include <stdlib.h>

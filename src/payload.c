@@ -1,3 +1,4 @@
+/* payload: each forge's push payload read with jansson into one shape (see payload.h). */
 #include "config.h"
 
 #include <stdlib.h>

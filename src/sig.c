@@ -1,3 +1,4 @@
+/* sig: HMAC, token and Standard Webhooks proofs, compared in constant time (see sig.h). */
 #include "config.h"
 
 #include <limits.h>
