@@ -8,8 +8,10 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -301,6 +303,12 @@ store_open(const char *path, char **cause)
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
+	/*
+	 * The database holds who pushed what: only the daemon's user reads
+	 * it, whatever the umask. Its -wal and -shm files take its mode.
+	 */
+	if (chmod(path, 0600) != 0 && errno != ENOENT)
+		log_warn("cannot make '%s' private: %s", path, strerror(errno));
 	/*
 	 * WAL lets the dashboard read while the worker writes; synchronous=FULL
 	 * makes each commit reach the disk before we answer 202.

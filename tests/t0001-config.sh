@@ -85,11 +85,16 @@ test_expect_success 'version prints the package version' '
 	test_grep "^turnout [0-9][0-9.]*$" out
 '
 
-test_expect_success 'state_dir is created with mode 0700' '
+test_expect_success 'state_dir is created with mode 0700, the database 0600 whatever the umask' '
 	write_config &&
+	umask 022 &&
 	start_turnout &&
 	test "$(stat -c %a state)" = 700 &&
 	test_path_is_file state/turnout.db &&
+	test "$(stat -c %a state/turnout.db)" = 600 &&
+	for f in state/turnout.db-wal state/turnout.db-shm; do
+		test ! -e "$f" || test "$(stat -c %a "$f")" = 600 || return 1
+	done &&
 	test "$(db "PRAGMA journal_mode")" = wal &&
 	test "$(db "PRAGMA user_version")" -ge 1
 '
