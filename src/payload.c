@@ -285,8 +285,8 @@ payload_gitea(json_t *root, struct push *push, char **cause)
 static int
 payload_bitbucket(json_t *root, struct push *push, char **cause)
 {
-	json_t *changes, *change, *to, *from, *side, *target, *author;
-	const char *type, *name, *prefix, *who;
+	json_t *changes, *change, *to, *from, *side, *target, *author, *user;
+	const char *type, *name, *prefix;
 	char *ref;
 	int rc;
 
@@ -335,13 +335,18 @@ payload_bitbucket(json_t *root, struct push *push, char **cause)
 		if (payload_id(json_object_get(target, "hash"), "new.target.hash", &push->after,
 			cause) != 0)
 			return -1;
-		author = json_object_get(target, "author");
-		who = payload_string(json_object_get(author, "user"), "display_name");
-		if (who == NULL)
-			who = payload_string(author, "raw");
-		push->author = payload_text(who, PAYLOAD_AUTHOR_MAX);
-		push->message =
-		    payload_text(payload_string(target, "message"), PAYLOAD_MESSAGE_MAX);
+		if (payload_member(target, "author", JSON_OBJECT, "new.target.author", &author,
+			cause) != 0 ||
+		    payload_member(author, "user", JSON_OBJECT, "new.target.author.user", &user,
+			cause) != 0 ||
+		    payload_text_member(user, "display_name", "new.target.author.user.display_name",
+			PAYLOAD_AUTHOR_MAX, &push->author, cause) != 0 ||
+		    (push->author == NULL &&
+			payload_text_member(author, "raw", "new.target.author.raw",
+			    PAYLOAD_AUTHOR_MAX, &push->author, cause) != 0) ||
+		    payload_text_member(target, "message", "new.target.message",
+			PAYLOAD_MESSAGE_MAX, &push->message, cause) != 0)
+			return -1;
 	} else {
 		push->after = xstrdup(PAYLOAD_ZERO_ID);
 		push->deleted = 1;

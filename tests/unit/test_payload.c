@@ -109,6 +109,16 @@ test_wrong_types(void **state)
 	    "payload has a bad 'head_commit.author': not an object");
 	test_parse_fails(PAYLOAD_GITEA, "{" REF_AFTER ",\"commits\":[{\"author\":{\"name\":5}}]}",
 	    "payload has a bad 'commits[].author.name': not a string");
+	test_parse_fails(PAYLOAD_BITBUCKET,
+	    "{\"push\":{\"changes\":[{\"new\":{\"type\":\"branch\",\"name\":\"main\","
+	    "\"target\":{\"hash\":\"0123456789abcdef0123456789abcdef01234567\","
+	    "\"message\":[]}}}]}}",
+	    "payload has a bad 'new.target.message': not a string");
+	test_parse_fails(PAYLOAD_BITBUCKET,
+	    "{\"push\":{\"changes\":[{\"new\":{\"type\":\"branch\",\"name\":\"main\","
+	    "\"target\":{\"hash\":\"0123456789abcdef0123456789abcdef01234567\","
+	    "\"author\":{\"user\":\"kim\"}}}}]}}",
+	    "payload has a bad 'new.target.author.user': not an object");
 	test_parse_fails(PAYLOAD_GITLAB, "{" REF_AFTER ",\"user_name\":{}}",
 	    "payload has a bad 'user_name': not a string");
 }
