@@ -19,12 +19,16 @@
 #include "banned.h"
 
 #define S(f) offsetof(struct server_config, f)
-const struct key conf_server_keys[] = { { "listen", K_LISTEN, S(listen), 0, 0, "127.0.0.1:9000" },
+const struct key conf_server_keys[] = {
+	{ "listen", K_LISTEN, S(listen), 0, 0, "127.0.0.1:9000" },
 	{ "state_dir", K_PATH, S(state_dir), 0, 0, "/var/lib/turnout" },
 	{ "token_file", K_TOKEN_FILE, S(token), 0, 0, NULL },
 	{ "public_status", K_BOOL, S(public_status), 0, 1, "no" },
 	{ "max_body", K_SIZE, S(max_body), 1024, 1L << 30, "25m" },
-	{ "log_level", K_LOGLEVEL, S(log_level), 0, 0, "info" }, { NULL, 0, 0, 0, 0, NULL } };
+	{ "log_level", K_LOGLEVEL, S(log_level), 0, 0, "info" },
+	{ "user", K_STRING, S(user), 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
 #undef S
 
 #define A(f) offsetof(struct app_config, f)

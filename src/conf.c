@@ -368,6 +368,7 @@ conf_free(struct config *cfg)
 	free(cfg->server.listen);
 	free(cfg->server.listen_host);
 	free(cfg->server.state_dir);
+	free(cfg->server.user);
 	if (cfg->server.token != NULL)
 		explicit_bzero(cfg->server.token, strlen(cfg->server.token));
 	free(cfg->server.token);

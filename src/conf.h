@@ -60,6 +60,7 @@ struct server_config {
 	int public_status;
 	size_t max_body; /* bytes */
 	int log_level;   /* enum log_level */
+	char *user;      /* the network-facing process runs as this user; NULL: as started */
 };
 
 struct config {

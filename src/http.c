@@ -366,7 +366,7 @@ http_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* Binds the listening socket ourselves, so that port 0 works and errors are clear. */
 static int
-http_bind(const char *host, int port, char **cause)
+http_bind_to(const char *host, int port, char **cause)
 {
 	struct addrinfo hints, *res, *ai;
 	char service[16];
@@ -401,13 +401,31 @@ http_bind(const char *host, int port, char **cause)
 	return fd;
 }
 
+int
+http_listen(const struct config *cfg, char **cause)
+{
+	return http_bind_to(cfg->server.listen_host, cfg->server.listen_port, cause);
+}
+
+int
+http_bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
 struct http *
-http_start(const struct config *cfg, struct store *st, api_queued_fn queued, void *ctx,
+http_start(const struct config *cfg, struct store *st, int fd, api_queued_fn queued, void *ctx,
     char **cause)
 {
 	struct http *h = xcalloc(1, sizeof *h);
 	const union MHD_DaemonInfo *info;
-	int fd;
 
 	h->cfg = cfg;
 	h->store = st;
@@ -417,12 +435,7 @@ http_start(const struct config *cfg, struct store *st, api_queued_fn queued, voi
 	h->api.queued_ctx = ctx;
 	h->budget = cfg->server.max_body * 4 > HTTP_BODY_BUDGET_MIN ? cfg->server.max_body * 4 :
 								      HTTP_BODY_BUDGET_MIN;
-	fd = http_bind(cfg->server.listen_host, cfg->server.listen_port, cause);
-	if (fd < 0) {
-		free(h);
-		return NULL;
-	}
-	h->api.sessions = session_new(); /* after the bind: nothing to free before */
+	h->api.sessions = session_new();
 	h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
 	    NULL, http_access, h, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned int)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
@@ -431,7 +444,6 @@ http_start(const struct config *cfg, struct store *st, api_queued_fn queued, voi
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, h, MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		*cause = xasprintf("cannot start the HTTP server on %s", cfg->server.listen);
-		close(fd);
 		session_free(h->api.sessions);
 		free(h);
 		return NULL;

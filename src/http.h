@@ -12,13 +12,23 @@
 struct http;
 
 /*
- * Binds cfg->server.listen and starts serving in libmicrohttpd's own
- * threads. cfg and st are borrowed and must outlive the server. queued
- * (may be NULL) is called with ctx after each deployment is queued.
- * Returns NULL and sets *cause (new string) on failure.
+ * Binds cfg->server.listen: returns the listening socket (close-on-exec,
+ * non-blocking), or -1 with *cause (a new string the caller frees).
  */
-struct http *http_start(const struct config *cfg, struct store *st, api_queued_fn queued, void *ctx,
-    char **cause);
+int http_listen(const struct config *cfg, char **cause);
+
+/* The port a listening socket is bound to, or -1. */
+int http_bound_port(int fd);
+
+/*
+ * Serves on the listening socket fd (from http_listen; stolen: the server
+ * closes it when it stops) in libmicrohttpd's own threads. cfg and st are
+ * borrowed and must outlive the server. queued (may be NULL) is called
+ * with ctx after each deployment is queued. Returns NULL and sets *cause
+ * (new string) on failure; fd is then still the caller's.
+ */
+struct http *http_start(const struct config *cfg, struct store *st, int fd, api_queued_fn queued,
+    void *ctx, char **cause);
 
 /* Returns the port actually bound (useful with "listen = 127.0.0.1:0"). */
 int http_port(const struct http *h);

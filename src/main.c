@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client.h"
 #include "conf.h"
 #include "log.h"
+#include "netproc.h"
 #include "serve.h"
 #include "banned.h"
 
@@ -26,6 +28,7 @@ static int cmd_serve(int, char **);
 static int cmd_check_config(int, char **);
 static int cmd_version(int, char **);
 static int cmd_help(int, char **);
+static int cmd_serve_network(int, char **);
 
 static const struct cmd cmds[] = {
 	{ "serve", cmd_serve, "[-c FILE]", "run the daemon in the foreground" },
@@ -39,6 +42,8 @@ static const struct cmd cmds[] = {
 	{ "logs", client_cmd_logs, "ID [-f]", "a deployment's log; -f follows it live" },
 	{ "cancel", client_cmd_cancel, "ID", "cancel a queued or running deployment" },
 	{ "version", cmd_version, "", "print the version" },
+	/* serve's own network-facing process (see netproc.h); not for people. */
+	{ "serve-network", cmd_serve_network, "[-c FILE]", NULL },
 	{ "help", cmd_help, "", "show this list" },
 };
 
@@ -57,6 +62,8 @@ usage(FILE *f)
 
 	fprintf(f, "usage: turnout COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		if (cmds[i].help == NULL)
+			continue; /* not for people */
 		synopsis(&cmds[i], line, sizeof line);
 		fprintf(f, "  turnout %-25s  %s\n", line, cmds[i].help);
 	}
@@ -121,6 +128,20 @@ cmd_serve(int argc, char **argv)
 }
 
 static int
+cmd_serve_network(int argc, char **argv)
+{
+	const char *path = config_path(argc, argv, "serve-network");
+	struct config *cfg;
+	int rc;
+
+	if (path == NULL || (cfg = conf_load(path, stderr, NULL, NULL)) == NULL)
+		return EXIT_USAGE;
+	rc = netproc_main(cfg);
+	conf_free(cfg);
+	return rc;
+}
+
+static int
 cmd_check_config(int argc, char **argv)
 {
 	const char *path = config_path(argc, argv, "check-config");
@@ -130,6 +151,11 @@ cmd_check_config(int argc, char **argv)
 		return EXIT_USAGE;
 	if ((cfg = load(path, 0)) == NULL)
 		return EXIT_USAGE;
+	if (geteuid() == 0 && cfg->server.user == NULL)
+		fprintf(stderr,
+		    "%s: warning: started as root, the network-facing process keeps root's"
+		    " rights; set 'user' in [server] (e.g. user = turnout)\n",
+		    path);
 	conf_free(cfg);
 	return EXIT_OK;
 }

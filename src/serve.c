@@ -15,6 +15,7 @@
 #include "http.h"
 #include "fsutil.h"
 #include "log.h"
+#include "netproc.h"
 #include "pipeline.h"
 #include "probe.h"
 #include "reconcile.h"
@@ -47,22 +48,15 @@ serve_state_dir(const char *dir)
 	return 0;
 }
 
-/* api_queued_fn: wakes the app's worker. */
-static void
-serve_queued(void *ctx, const char *app)
-{
-	workers_notify(ctx, app);
-}
-
 int
 serve_run(const struct config *cfg)
 {
 	struct store *store = NULL;
-	struct http *http = NULL;
+	struct netproc *net = NULL;
 	sigset_t set;
 	char *cause = NULL, *dbpath;
 	struct workers *workers = NULL;
-	int sig, status = 1, rc;
+	int sig, status = 1, rc, listen_fd = -1;
 
 	log_set_level((enum log_level)cfg->server.log_level);
 	/*
@@ -93,17 +87,26 @@ serve_run(const struct config *cfg)
 	for (size_t i = 0; i < cfg->napps; i++)
 		reconcile_app(cfg->apps[i], store);
 	probe_global_init();
-	workers = workers_start(cfg, store);
-	http = http_start(cfg, store, serve_queued, workers, &cause);
-	if (http == NULL) {
+	if ((listen_fd = http_listen(cfg, &cause)) < 0) {
 		log_error("%s", cause);
 		free(cause);
 		goto out;
 	}
-	log_info("turnout %s listening on http://%s%s%s:%d (%zu app%s, database %s)",
+	workers = workers_start(cfg, store);
+	/* The HTTP server runs in a process of its own (see netproc.h). */
+	net = netproc_start(cfg, listen_fd, workers, &cause);
+	if (net == NULL) {
+		log_error("%s", cause);
+		free(cause);
+		goto out;
+	}
+	log_info("turnout %s listening on http://%s%s%s:%d (%zu app%s, database %s; network"
+		 " process %d%s%s)",
 	    PACKAGE_VERSION, strchr(cfg->server.listen_host, ':') ? "[" : "",
 	    cfg->server.listen_host, strchr(cfg->server.listen_host, ':') ? "]" : "",
-	    http_port(http), cfg->napps, cfg->napps == 1 ? "" : "s", dbpath);
+	    http_bound_port(listen_fd), cfg->napps, cfg->napps == 1 ? "" : "s", dbpath,
+	    netproc_pid(net), cfg->server.user != NULL ? " as " : "",
+	    cfg->server.user != NULL ? cfg->server.user : "");
 #ifdef HAVE_SYSTEMD
 	sd_notify(0, "READY=1");
 #endif
@@ -116,7 +119,9 @@ serve_run(const struct config *cfg)
 	status = 0;
 out:
 	/* No new work in, then the workers stop (a running step is killed). */
-	http_stop(http);
+	netproc_stop(net);
+	if (listen_fd >= 0)
+		close(listen_fd);
 	workers_stop(workers);
 	store_close(store);
 	free(dbpath);

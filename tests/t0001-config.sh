@@ -6,10 +6,22 @@ test_description='check-config and the config file'
 . "$TEST_DIRECTORY/lib-daemon.sh"
 
 test_expect_success 'a good config passes with exit 0' '
-	write_config &&
+	SERVER_EXTRA="user = $(id -un)" write_config &&
 	turnout check-config -c turnout.conf >out 2>err &&
 	test_grep "turnout.conf: ok, 1 app" out &&
 	test_must_be_empty err
+'
+
+test_expect_success 'started as root without a user, check-config warns about the network process' '
+	write_config &&
+	turnout check-config -c turnout.conf >out 2>err &&
+	test_grep "turnout.conf: ok, 1 app" out &&
+	if test "$(id -u)" = 0
+	then
+		test_grep "warning: started as root, the network-facing process keeps root" err
+	else
+		test_must_be_empty err
+	fi
 '
 
 test_expect_success 'TURNOUT_CONFIG names the config when -c is absent' '

@@ -1,0 +1,45 @@
+/*
+ * Privilege separation: the network-facing process. `turnout serve` keeps
+ * the worker side (the deployments, as the user it was started as) and
+ * runs the HTTP server in a process of its own: a fresh `turnout
+ * serve-network` that holds the listening socket, the database and the
+ * config's secrets, drops to [server] user, sets no_new_privs, and runs no
+ * command. It tells the worker side only "APP was queued", over a
+ * socketpair; the worker side checks each message as outside input. When
+ * it dies it is started again; the deployments go on meanwhile.
+ */
+#ifndef TURNOUT_NETPROC_H
+#define TURNOUT_NETPROC_H
+
+#include "conf.h"
+#include "worker.h"
+
+/* The fds the network-facing process is given: the listening socket and its channel. */
+#define NETPROC_LISTEN_FD 3
+#define NETPROC_CHANNEL_FD 4
+
+struct netproc;
+
+/*
+ * Worker side: starts the network-facing process on listen_fd (borrowed,
+ * kept open to start it again) and waits until it serves; its "queued"
+ * messages wake w. cfg and w are borrowed and must outlive it. Returns
+ * NULL with *cause (a new string the caller frees) when it does not start.
+ */
+struct netproc *netproc_start(const struct config *cfg, int listen_fd, struct workers *w,
+    char **cause);
+
+/* The network-facing process's pid now (it changes when it is restarted). */
+int netproc_pid(const struct netproc *np);
+
+/* Stops the network-facing process and waits for it; frees np. NULL is a no-op. */
+void netproc_stop(struct netproc *np);
+
+/*
+ * `turnout serve-network`, in the network-facing process: serves on
+ * NETPROC_LISTEN_FD until SIGTERM or the worker side's end. Returns the
+ * exit status.
+ */
+int netproc_main(const struct config *cfg);
+
+#endif
