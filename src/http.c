@@ -35,7 +35,6 @@ struct http {
 	struct store *store;
 	struct api api;
 	struct MHD_Daemon *daemon;
-	int port;
 	/*
 	 * Bytes of request bodies held in memory by all connections, and the
 	 * most that may be: 256 connections each sending max_body unsigned
@@ -425,7 +424,6 @@ http_start(const struct config *cfg, struct store *st, int fd, api_queued_fn que
     char **cause)
 {
 	struct http *h = xcalloc(1, sizeof *h);
-	const union MHD_DaemonInfo *info;
 
 	h->cfg = cfg;
 	h->store = st;
@@ -448,15 +446,7 @@ http_start(const struct config *cfg, struct store *st, int fd, api_queued_fn que
 		free(h);
 		return NULL;
 	}
-	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	h->port = info != NULL ? info->port : cfg->server.listen_port;
 	return h;
-}
-
-int
-http_port(const struct http *h)
-{
-	return h->port;
 }
 
 void

@@ -30,9 +30,6 @@ int http_bound_port(int fd);
 struct http *http_start(const struct config *cfg, struct store *st, int fd, api_queued_fn queued,
     void *ctx, char **cause);
 
-/* Returns the port actually bound (useful with "listen = 127.0.0.1:0"). */
-int http_port(const struct http *h);
-
 /* Stops serving, waits for the threads, frees h; NULL is a no-op. */
 void http_stop(struct http *h);
 

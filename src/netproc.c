@@ -50,7 +50,6 @@ struct netproc {
 	int served; /* it said it serves at least once */
 	int died;   /* it ended before it ever served */
 	int stopping;
-	int started_thread;
 };
 
 /*
@@ -137,7 +136,7 @@ watch(void *arg)
 	for (;;) {
 		char msg[MSG_MAX];
 		ssize_t n = recv(np->channel, msg, sizeof msg, 0);
-		int status, stopping;
+		int status, stopping, rc;
 		char *cause = NULL;
 
 		if (n > 0) {
@@ -166,12 +165,11 @@ watch(void *arg)
 			usleep(RESTART_PAUSE_MS * 1000);
 		pthread_mutex_lock(&np->lock);
 		stopping = np->stopping;
-		if (!stopping && spawn_child(np, &cause) != 0)
-			stopping = -1;
+		rc = stopping ? 0 : spawn_child(np, &cause);
 		pthread_mutex_unlock(&np->lock);
-		if (stopping > 0)
+		if (stopping)
 			break;
-		if (stopping < 0) {
+		if (rc != 0) {
 			log_error("%s; the API and webhooks are down", cause);
 			free(cause);
 			break;
@@ -202,7 +200,6 @@ netproc_start(const struct config *cfg, int listen_fd, struct workers *w, char *
 	if (spawn_child(np, cause) != 0)
 		goto fail;
 	pthread_create(&np->thread, NULL, watch, np);
-	np->started_thread = 1;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += START_WAIT_MS / 1000;
 	pthread_mutex_lock(&np->lock);
@@ -238,8 +235,7 @@ netproc_stop(struct netproc *np)
 	if (np->pid > 0)
 		kill(np->pid, SIGTERM);
 	pthread_mutex_unlock(&np->lock);
-	if (np->started_thread)
-		pthread_join(np->thread, NULL);
+	pthread_join(np->thread, NULL);
 	pthread_cond_destroy(&np->cond);
 	pthread_mutex_destroy(&np->lock);
 	free(np);

@@ -151,11 +151,18 @@ steplog_masked(const struct steplog *log, const char *text)
 void
 steplog_line(struct steplog *log, int err, const char *text)
 {
-	/* git (or a build) may print the repo URL with its password: never stored. */
-	char *clean = steplog_masked(log, text);
+	const char *stream = err ? "err" : "out";
 
-	add(log, err ? "err" : "out", clean);
-	free(clean);
+	/* git (or a build) may print the repo URL with its password: never stored. */
+	for (size_t i = 0; i < log->nmasks; i++)
+		if (strstr(text, log->mask[i]) != NULL) {
+			char *clean = steplog_masked(log, text);
+
+			add(log, stream, clean);
+			free(clean);
+			return;
+		}
+	add(log, stream, text); /* the common case: no copy */
 }
 
 void

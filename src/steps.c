@@ -231,8 +231,8 @@ step_tidy(struct job *j)
 	struct store_app a;
 
 	if (fsutil_is_dir(j->releases)) {
-		store_get_app(j->st, j->app->name, &a);
-		{
+		/* Unless the colors' releases are known, nothing is pruned. */
+		if (store_get_app(j->st, j->app->name, &a) == 0) {
 			const char *in_use[3] = { a.release[0], a.release[1], j->release };
 
 			release_prune(j->releases, j->app->keep_releases, in_use, 3, j->app->name);
