@@ -90,5 +90,22 @@ if [ -n "${CI:-}" ]; then
 		status=1
 	done
 fi
+# What a failed script printed, last, where a CI excerpt shows it: its
+# first failure with the code and output the test library adds (at most
+# three scripts).
+shown=0
+for trs in "$top"/_build/*/tests/*.trs "$top"/_build/*/tests/unit/*.trs; do
+	[ -f "$trs" ] && grep -q '^:test-result: \(FAIL\|ERROR\|XPASS\)' "$trs" || continue
+	[ "$shown" -lt 3 ] || break
+	shown=$((shown + 1))
+	log=${trs%.trs}.log
+	echo "--- ${log#"$top"/_build/}, its first failure:"
+	first=$(grep -n '^not ok\|^Bail out' "$log" | head -1 | cut -d: -f1)
+	if [ -n "$first" ]; then
+		sed -n "$first,$((first + 70))p" "$log"
+	else
+		tail -n 40 "$log"
+	fi
+done
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$status" = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
