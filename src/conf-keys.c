@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ const struct key conf_server_keys[] = {
 	{ "max_body", K_SIZE, S(max_body), 1024, 1L << 30, "25m" },
 	{ "log_level", K_LOGLEVEL, S(log_level), 0, 0, "info" },
 	{ "user", K_STRING, S(user), 0, 0, NULL },
+	{ "deploy_user", K_USER, S(deploy_user), 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 #undef S
@@ -244,6 +246,69 @@ secrets_free(char **list)
 	free(list);
 }
 
+/* The first executable setpriv in PATH, or NULL. */
+static char *
+find_setpriv(void)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL, *found = NULL;
+
+	copy = xstrdup(path != NULL && *path != '\0' ? path : "/usr/bin:/bin");
+	for (dir = strtok_r(copy, ":", &save); dir != NULL && found == NULL;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char *f = xasprintf("%s/setpriv", dir);
+
+		if (dir[0] == '/' && access(f, X_OK) == 0)
+			found = f;
+		else
+			free(f);
+	}
+	free(copy);
+	return found;
+}
+
+/*
+ * A user by name, and the program that becomes it: posix_spawn cannot
+ * change credentials, so commands run through util-linux's setpriv.
+ */
+static struct conf_user *
+loader_user(struct loader *ld, const struct key *k, const char *value)
+{
+	struct passwd pw, *res = NULL;
+	struct conf_user *u;
+	char buf[4096], *setpriv;
+
+	if (getpwnam_r(value, &pw, buf, sizeof buf, &res) != 0 || res == NULL) {
+		loader_error(ld, ld->line, "'%s': no such user '%s' on this machine", k->name,
+		    value);
+		return NULL;
+	}
+	if ((setpriv = find_setpriv()) == NULL) {
+		loader_error(ld, ld->line,
+		    "'%s' needs setpriv (util-linux) in PATH to run commands as '%s'", k->name,
+		    value);
+		return NULL;
+	}
+	u = xcalloc(1, sizeof *u);
+	u->name = xstrdup(pw.pw_name);
+	u->uid = (unsigned)pw.pw_uid;
+	u->gid = (unsigned)pw.pw_gid;
+	u->home = xstrdup(pw.pw_dir != NULL ? pw.pw_dir : "/");
+	u->setpriv = setpriv;
+	return u;
+}
+
+void
+conf_user_free(struct conf_user *u)
+{
+	if (u == NULL)
+		return;
+	free(u->name);
+	free(u->home);
+	free(u->setpriv);
+	free(u);
+}
+
 /* Stores value into base according to the key's type; reports bad values. */
 void
 loader_set(struct loader *ld, const struct key *k, void *base, const char *value)
@@ -321,6 +386,15 @@ loader_set(struct loader *ld, const struct key *k, void *base, const char *value
 		free(*(char **)field);
 		*(char **)field = xstrdup(value);
 		break;
+	case K_USER: {
+		struct conf_user *u = loader_user(ld, k, value);
+
+		if (u != NULL) {
+			conf_user_free(*(struct conf_user **)field);
+			*(struct conf_user **)field = u;
+		}
+		break;
+	}
 	case K_LOGLEVEL:
 		if ((b = log_level_parse(value)) < 0) {
 			loader_error(ld, ld->line,

@@ -26,6 +26,7 @@ enum key_type {
 	K_SECRET_FILE,
 	K_TOKEN_FILE,
 	K_LOGLEVEL,
+	K_USER, /* a user name, looked up at once: struct conf_user * */
 };
 
 /* One row per key: this table drives parsing, defaults and checking. */

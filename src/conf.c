@@ -369,6 +369,7 @@ conf_free(struct config *cfg)
 	free(cfg->server.listen_host);
 	free(cfg->server.state_dir);
 	free(cfg->server.user);
+	conf_user_free(cfg->server.deploy_user);
 	if (cfg->server.token != NULL)
 		explicit_bzero(cfg->server.token, strlen(cfg->server.token));
 	free(cfg->server.token);

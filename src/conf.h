@@ -51,6 +51,15 @@ struct app_config {
 	int keep_releases;
 };
 
+/* A user of this machine, looked up when the config is read. */
+struct conf_user {
+	char *name;
+	unsigned uid;
+	unsigned gid;
+	char *home;
+	char *setpriv; /* the setpriv(1) found in PATH that becomes this user */
+};
+
 struct server_config {
 	char *listen;      /* as written, "HOST:PORT" */
 	char *listen_host; /* parsed from listen, brackets removed */
@@ -61,6 +70,8 @@ struct server_config {
 	size_t max_body; /* bytes */
 	int log_level;   /* enum log_level */
 	char *user;      /* the network-facing process runs as this user; NULL: as started */
+	struct conf_user
+	    *deploy_user; /* build, start and stop run as this user; NULL: as started */
 };
 
 struct config {
@@ -80,6 +91,7 @@ struct config {
 struct config *conf_load(const char *path, FILE *report, int *nerrors, int *nwarnings);
 
 void conf_free(struct config *cfg);
+void conf_user_free(struct conf_user *u);
 
 /* Returns the app named name (borrowed), or NULL. */
 const struct app_config *conf_app(const struct config *cfg, const char *name);

@@ -3,7 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,31 +128,90 @@ fsutil_read(const char *path, size_t most)
 	return text;
 }
 
-/*
- * nftw has no context pointer: the first failure of the walk in progress.
- * Only the worker threads remove trees, one app each, so a thread-local
- * is enough.
- */
-static _Thread_local char *remove_failed;
-static _Thread_local int remove_errno;
+/* A walk over a tree, and its first failure. */
+struct walk {
+	int (*fn)(int dir, const char *name, int is_dir, struct walk *w); /* 0, or -1 with errno */
+	unsigned uid, gid;                                                /* for chown_entry */
+	char path[4096]; /* of the entry at hand, for the error (cut when longer) */
+	char *failed;    /* the first entry that failed */
+	int failed_errno;
+};
 
-/* nftw callback: removes each entry after its contents (FTW_DEPTH). */
-static int
-remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static void
+walk_failed(struct walk *w)
 {
-	(void)st;
-	(void)ftw;
-	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) != 0 && errno != ENOENT &&
-	    remove_failed == NULL) {
-		remove_errno = errno;
-		remove_failed = xstrdup(path);
+	if (w->failed == NULL) {
+		w->failed_errno = errno;
+		w->failed = xstrdup(w->path);
 	}
-	return 0; /* go on: remove what can be removed */
+}
+
+/*
+ * Calls w->fn on name in dir after its contents (when a directory).
+ * Every step is relative to an open directory and no symlink is followed:
+ * a tree that another user may write while root walks it (a deploy_user's
+ * release) cannot send the walk elsewhere by swapping a directory for a
+ * link. Goes on after a failure: the rest is done.
+ */
+static void
+walk_at(int dir, const char *name, struct walk *w)
+{
+	size_t len = strlen(w->path);
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		/* Not a directory (or a link to one): a leaf. */
+		if ((errno == ENOTDIR || errno == ELOOP) && w->fn(dir, name, 0, w) == 0)
+			return;
+		if (errno != ENOENT)
+			walk_failed(w);
+		return;
+	}
+	if ((d = fdopendir(fd)) == NULL) {
+		walk_failed(w);
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(w->path + len, sizeof w->path - len, "/%s", e->d_name);
+		walk_at(dirfd(d), e->d_name, w);
+		w->path[len] = '\0';
+	}
+	closedir(d);
+	if (w->fn(dir, name, 1, w) != 0 && errno != ENOENT)
+		walk_failed(w);
+}
+
+/* Walks path; returns 0, or -1 with *cause "cannot VERB 'ENTRY': ERROR". */
+static int
+walk(const char *path, struct walk *w, const char *verb, char **cause)
+{
+	snprintf(w->path, sizeof w->path, "%s", path);
+	w->failed = NULL;
+	walk_at(AT_FDCWD, path, w);
+	if (w->failed == NULL)
+		return 0;
+	*cause = xasprintf("cannot %s '%s': %s", verb, w->failed, strerror(w->failed_errno));
+	free(w->failed);
+	return -1;
+}
+
+static int
+remove_entry(int dir, const char *name, int is_dir, struct walk *w)
+{
+	(void)w;
+	return unlinkat(dir, name, is_dir ? AT_REMOVEDIR : 0);
 }
 
 int
 fsutil_remove_tree(const char *path, char **cause)
 {
+	struct walk w = { .fn = remove_entry };
 	struct stat st;
 
 	if (lstat(path, &st) != 0) {
@@ -161,15 +220,25 @@ fsutil_remove_tree(const char *path, char **cause)
 		*cause = xasprintf("cannot remove '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	remove_failed = NULL;
-	if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && remove_failed == NULL) {
-		remove_errno = errno;
-		remove_failed = xstrdup(path);
+	return walk(path, &w, "remove", cause);
+}
+
+static int
+chown_entry(int dir, const char *name, int is_dir, struct walk *w)
+{
+	(void)is_dir;
+	return fchownat(dir, name, w->uid, w->gid, AT_SYMLINK_NOFOLLOW);
+}
+
+int
+fsutil_chown_tree(const char *path, unsigned uid, unsigned gid, char **cause)
+{
+	struct walk w = { .fn = chown_entry, .uid = uid, .gid = gid };
+	struct stat st;
+
+	if (lstat(path, &st) != 0) {
+		*cause = xasprintf("cannot chown '%s': %s", path, strerror(errno));
+		return -1;
 	}
-	if (remove_failed == NULL)
-		return 0;
-	*cause = xasprintf("cannot remove '%s': %s", remove_failed, strerror(remove_errno));
-	free(remove_failed);
-	remove_failed = NULL;
-	return -1;
+	return walk(path, &w, "chown", cause);
 }

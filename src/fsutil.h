@@ -40,10 +40,18 @@ int fsutil_write_atomic(const char *path, const char *text, char **cause);
 char *fsutil_read(const char *path, size_t most);
 
 /*
- * rm -rf path, in-process: symlinks are removed, never followed. A path
- * that does not exist is not an error. Returns 0, or -1 with *cause (a
- * new string the caller frees) naming the first entry that stayed.
+ * rm -rf path, in-process: symlinks are removed, never followed, also
+ * when the tree changes during the walk. A path that does not exist is
+ * not an error. Returns 0, or -1 with *cause (a new string the caller
+ * frees) naming the first entry that stayed.
  */
 int fsutil_remove_tree(const char *path, char **cause);
+
+/*
+ * chown -R uid:gid path, in-process, never following a symlink (links
+ * themselves change owner). Returns 0, or -1 with *cause naming the first
+ * entry that failed.
+ */
+int fsutil_chown_tree(const char *path, unsigned uid, unsigned gid, char **cause);
 
 #endif

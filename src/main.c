@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "log.h"
 #include "netproc.h"
+#include "sandbox.h"
 #include "serve.h"
 #include "banned.h"
 
@@ -163,7 +164,7 @@ cmd_check_config(int argc, char **argv)
 static int
 cmd_version(int argc, char **argv)
 {
-	printf("turnout %s\n", PACKAGE_VERSION);
+	printf("turnout %s\nnetwork process filter: %s\n", PACKAGE_VERSION, sandbox_name());
 	return EXIT_OK;
 }
 

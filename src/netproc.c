@@ -21,6 +21,7 @@
 #include "http.h"
 #include "log.h"
 #include "netproc.h"
+#include "sandbox.h"
 #include "store.h"
 #include "xmalloc.h"
 #include "banned.h"
@@ -102,29 +103,47 @@ fail_fa:
 	return 0;
 }
 
+enum netproc_msg
+netproc_message(const struct config *cfg, const char *msg, size_t len, const char **app)
+{
+	char name[MSG_MAX];
+	const struct app_config *a;
+
+	*app = NULL;
+	if (len == 1 && msg[0] == MSG_READY)
+		return NETPROC_READY;
+	if (len < 2 || len >= sizeof name || msg[0] != MSG_QUEUED ||
+	    memchr(msg + 1, '\0', len - 1) != NULL)
+		return NETPROC_BAD;
+	memcpy(name, msg + 1, len - 1);
+	name[len - 1] = '\0';
+	if ((a = conf_app(cfg, name)) == NULL)
+		return NETPROC_BAD;
+	*app = a->name;
+	return NETPROC_QUEUED;
+}
+
 /* A message from the network process, checked as outside input. */
 static void
 handle(struct netproc *np, const char *msg, size_t len)
 {
-	char name[MSG_MAX];
+	const char *app;
 
-	if (len == 1 && msg[0] == MSG_READY) {
+	switch (netproc_message(np->cfg, msg, len, &app)) {
+	case NETPROC_READY:
 		pthread_mutex_lock(&np->lock);
 		np->ready = np->served = 1;
 		pthread_cond_broadcast(&np->cond);
 		pthread_mutex_unlock(&np->lock);
-		return;
+		break;
+	case NETPROC_QUEUED:
+		workers_notify(np->workers, app);
+		break;
+	case NETPROC_BAD:
+		log_warn("network process: a message of %zu bytes that means nothing was dropped",
+		    len);
+		break;
 	}
-	if (len >= 2 && len < sizeof name && msg[0] == MSG_QUEUED &&
-	    memchr(msg + 1, '\0', len - 1) == NULL) {
-		memcpy(name, msg + 1, len - 1);
-		name[len - 1] = '\0';
-		if (conf_app(np->cfg, name) != NULL) {
-			workers_notify(np->workers, name);
-			return;
-		}
-	}
-	log_warn("network process: a message of %zu bytes that means nothing was dropped", len);
 }
 
 /* Watches the channel: wakes workers, and starts the process again when it dies. */
@@ -305,7 +324,7 @@ netproc_main(const struct config *cfg)
 	struct http *http = NULL;
 	char *cause = NULL, *dbpath, ready = MSG_READY;
 	sigset_t set;
-	int sig, status = 1;
+	int sig, status = 1, sandboxed = 0;
 
 	log_set_level((enum log_level)cfg->server.log_level);
 	sigemptyset(&set);
@@ -315,8 +334,10 @@ netproc_main(const struct config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 	dbpath = xasprintf("%s/turnout.db", cfg->server.state_dir);
 	/* The database is opened while the rights to it are still ours. */
+	/* The filter comes before the server's threads, which inherit it. */
 	if ((store = store_open(dbpath, &cause)) == NULL ||
 	    drop_privileges(cfg->server.user, &cause) != 0 ||
+	    (sandboxed = sandbox_apply(&cause)) < 0 ||
 	    (http = http_start(cfg, store, NETPROC_LISTEN_FD, tell_queued, NULL, &cause)) == NULL) {
 		log_error("network process: %s", cause);
 		free(cause);
@@ -324,7 +345,8 @@ netproc_main(const struct config *cfg)
 	}
 	if (getppid() == 1 || send(NETPROC_CHANNEL_FD, &ready, 1, MSG_NOSIGNAL) != 1)
 		goto out; /* the worker side is gone */
-	log_debug("network process %d serves as uid %d", (int)getpid(), (int)getuid());
+	log_debug("network process %d serves as uid %d (%s)", (int)getpid(), (int)getuid(),
+	    sandboxed ? "seccomp filter on" : "no seccomp filter");
 	while (sigwait(&set, &sig) != 0)
 		;
 	status = 0;

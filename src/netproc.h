@@ -35,6 +35,17 @@ int netproc_pid(const struct netproc *np);
 /* Stops the network-facing process and waits for it; frees np. NULL is a no-op. */
 void netproc_stop(struct netproc *np);
 
+enum netproc_msg { NETPROC_BAD, NETPROC_READY, NETPROC_QUEUED };
+
+/*
+ * Worker side: what one message of len bytes from the network process
+ * says, checked as outside input: 'R' (it serves), or 'Q' and the name of
+ * an app of cfg, no NUL in it (*app then points to cfg's own copy of the
+ * name). Anything else is NETPROC_BAD.
+ */
+enum netproc_msg netproc_message(const struct config *cfg, const char *msg, size_t len,
+    const char **app);
+
 /*
  * `turnout serve-network`, in the network-facing process: serves on
  * NETPROC_LISTEN_FD until SIGTERM or the worker side's end. Returns the

@@ -35,6 +35,12 @@ run_env(const struct run_vars *v)
 	spawn_env_set(env, "TURNOUT_COMMIT", v->commit != NULL ? v->commit : "");
 	spawn_env_set(env, "TURNOUT_REF", v->ref != NULL ? v->ref : "");
 	spawn_env_set(env, "TURNOUT_RELEASE_DIR", v->release != NULL ? v->release : "");
+	if (v->user != NULL) {
+		/* A build's caches (npm, pip, go) go to its user's home, not root's. */
+		spawn_env_set(env, "HOME", v->user->home);
+		spawn_env_set(env, "USER", v->user->name);
+		spawn_env_set(env, "LOGNAME", v->user->name);
+	}
 	return env;
 }
 
@@ -77,17 +83,47 @@ is_cancelled(void *ctx)
 	return steplog_cancelled(r->log);
 }
 
+/*
+ * o's argv, run as o->user: setpriv takes the user's ids and groups and
+ * execs the command, which keeps the pid and the process group spawn
+ * made, so a timeout or cancel still kills the whole group. Returns a new
+ * array of borrowed strings (the ids written into reuid and regid), or
+ * NULL when o->user is NULL.
+ */
+static const char **
+as_user(const struct run_opts *o, char reuid[32], char regid[32])
+{
+	size_t n = 0, i = 0;
+	const char **argv;
+
+	if (o->user == NULL)
+		return NULL;
+	while (o->argv[n] != NULL)
+		n++;
+	snprintf(reuid, 32, "--reuid=%u", o->user->uid);
+	snprintf(regid, 32, "--regid=%u", o->user->gid);
+	argv = xcalloc(n + 6, sizeof *argv);
+	argv[i++] = o->user->setpriv;
+	argv[i++] = reuid;
+	argv[i++] = regid;
+	argv[i++] = "--init-groups";
+	argv[i++] = "--";
+	memcpy(argv + i, o->argv, n * sizeof *argv);
+	return argv;
+}
+
 int
 run_command(struct steplog *log, const struct run_opts *o, long long *ms, char **why)
 {
 	struct running r = { log, o, "" };
 	struct spawn_opts so;
 	struct spawn_result res;
-	char *cause = NULL, desc[96];
+	char *cause = NULL, desc[96], reuid[32], regid[32];
+	const char **wrapped = as_user(o, reuid, regid);
 	int rc = 0;
 
 	memset(&so, 0, sizeof so);
-	so.argv = o->argv;
+	so.argv = wrapped != NULL ? wrapped : o->argv;
 	so.envp = o->envp;
 	so.cwd = o->cwd;
 	so.timeout = o->timeout;
@@ -97,6 +133,7 @@ run_command(struct steplog *log, const struct run_opts *o, long long *ms, char *
 	if (o->capture != NULL)
 		o->capture[0] = '\0';
 	spawn_run(&so, &res, &cause);
+	free(wrapped);
 	*ms = res.elapsed_ms;
 	if (res.outcome == SPAWN_ERROR) {
 		*why = xasprintf("%s: %s", o->what, cause);

@@ -21,7 +21,8 @@ struct run_vars {
 	const char *old;   /* the other, live one */
 	const char *commit;
 	const char *ref;
-	const char *release; /* the release dir */
+	const char *release;          /* the release dir */
+	const struct conf_user *user; /* deploy_user: HOME, USER and LOGNAME are its own */
 };
 
 /*
@@ -34,12 +35,13 @@ struct spawn_env *run_env(const struct run_vars *v);
 struct run_opts {
 	const char *what; /* its name in errors: "build command 'make'" */
 	const char *const *argv;
-	const char *const *envp; /* the whole environment */
-	const char *cwd;         /* NULL: the daemon's */
-	int timeout;             /* seconds */
-	int quiet;               /* lines not logged; the first stderr line goes in *why */
-	int uncancellable;       /* a cancel or shutdown waits for its end */
-	char *capture;           /* its first stdout line, or NULL */
+	const char *const *envp;      /* the whole environment */
+	const char *cwd;              /* NULL: the daemon's */
+	int timeout;                  /* seconds */
+	int quiet;                    /* lines not logged; the first stderr line goes in *why */
+	int uncancellable;            /* a cancel or shutdown waits for its end */
+	const struct conf_user *user; /* run as this user (through setpriv); NULL: as the daemon */
+	char *capture;                /* its first stdout line, or NULL */
 	size_t capture_size;
 };
 

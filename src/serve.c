@@ -27,14 +27,18 @@
 
 /*
  * The state dir holds the database and checked-out code: only the daemon's
- * user may look inside.
+ * user may look inside. With deploy_user, that user must reach its release
+ * dirs: state_dir, releases/ and releases/APP are 0711 (enter, not list);
+ * repos/ and the database stay the daemon's alone.
  */
 static int
-serve_state_dir(const char *dir)
+serve_state_dir(const struct config *cfg)
 {
+	const char *dir = cfg->server.state_dir;
+	mode_t mode = cfg->server.deploy_user != NULL ? 0711 : 0700;
 	struct stat st;
 
-	if (fsutil_mkdirs(dir, 0755, 0700) != 0) {
+	if (fsutil_mkdirs(dir, 0755, mode) != 0) {
 		log_error("cannot create state_dir '%s': %s", dir, strerror(errno));
 		return -1;
 	}
@@ -42,10 +46,39 @@ serve_state_dir(const char *dir)
 		log_error("state_dir '%s' is not a directory", dir);
 		return -1;
 	}
-	if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0)
-		log_warn("state_dir '%s' is open to other users and chmod failed: %s", dir,
+	if ((st.st_mode & 0777) != mode && chmod(dir, mode) != 0)
+		log_warn("cannot chmod state_dir '%s' to %04o: %s", dir, (unsigned)mode,
 		    strerror(errno));
+	if (cfg->server.deploy_user == NULL)
+		return 0;
+	for (size_t i = 0; i <= cfg->napps; i++) {
+		char *sub = i == 0 ? xasprintf("%s/releases", dir) :
+				     xasprintf("%s/releases/%s", dir, cfg->apps[i - 1]->name);
+
+		if (fsutil_mkdirs(sub, 0711, 0711) != 0 || chmod(sub, 0711) != 0) {
+			log_error("cannot make '%s' reachable for deploy_user: %s", sub,
+			    strerror(errno));
+			free(sub);
+			return -1;
+		}
+		free(sub);
+	}
 	return 0;
+}
+
+/*
+ * setpriv can become deploy_user only from root (or when it is us already).
+ * Returns 0, or -1 having said why.
+ */
+static int
+serve_deploy_user(const struct conf_user *u)
+{
+	if (u == NULL || geteuid() == 0 || geteuid() == u->uid)
+		return 0;
+	log_error("deploy_user '%s' needs turnout started as root (it runs as uid %u); start it"
+		  " as root or remove deploy_user",
+	    u->name, (unsigned)geteuid());
+	return -1;
 }
 
 int
@@ -69,7 +102,7 @@ serve_run(const struct config *cfg)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (serve_state_dir(cfg->server.state_dir) != 0)
+	if (serve_deploy_user(cfg->server.deploy_user) != 0 || serve_state_dir(cfg) != 0)
 		return 1;
 	dbpath = xasprintf("%s/turnout.db", cfg->server.state_dir);
 	store = store_open(dbpath, &cause);

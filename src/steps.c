@@ -40,34 +40,41 @@
 static struct run_vars
 vars(const struct job *j, const char *color, const char *old)
 {
-	struct run_vars v = { j->app, j->id, color, old, j->commit, j->ref, j->release };
+	struct run_vars v = { j->app, j->id, color, old, j->commit, j->ref, j->release, NULL };
 
 	return v;
 }
 
 /*
- * Runs an operator's command line (config key key) through /bin/sh in the
- * release dir of v. Returns 0, or -1 with *why.
+ * Runs an app's command line (config key key: build, start, stop) through
+ * /bin/sh in the release dir of v, as deploy_user when set: these run the
+ * repo's code. The proxy's commands stay the daemon's (step_switch).
+ * Returns 0, or -1 with *why.
  */
 static int
 shell(struct job *j, const char *key, const char *cmd, const struct run_vars *v, int timeout,
     int uncancellable, char **why)
 {
 	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-	struct spawn_env *env = run_env(v);
+	struct run_vars as = *v;
+	struct spawn_env *env;
 	char *what = xasprintf("%s command '%s'", key, cmd);
 	struct run_opts o;
 	long long ms;
 	int rc;
 
+	as.user = j->cfg->server.deploy_user;
+	env = run_env(&as);
 	memset(&o, 0, sizeof o);
 	o.what = what;
+	o.user = as.user;
 	o.argv = argv;
 	o.envp = spawn_env_array(env);
 	o.cwd = v->release;
 	o.timeout = timeout;
 	o.uncancellable = uncancellable;
-	steplog_note(j->log, "$ %s   (TURNOUT_COLOR=%s)", cmd, v->color);
+	steplog_note(j->log, "$ %s   (TURNOUT_COLOR=%s%s%s)", cmd, v->color,
+	    as.user != NULL ? ", as " : "", as.user != NULL ? as.user->name : "");
 	rc = run_command(j->log, &o, &ms, why);
 	steplog_add_ms(j->log, ms);
 	spawn_env_free(env);
@@ -88,9 +95,16 @@ set_commit(struct job *j, char *id)
 static int
 checkout(struct job *j, int quiet, char **why)
 {
+	const struct conf_user *u = j->cfg->server.deploy_user;
+
 	free(j->release);
 	j->release = release_dir(j->releases, j->id, j->commit);
-	return release_checkout(j->git, j->releases, j->id, j->commit, j->release, quiet, why);
+	if (release_checkout(j->git, j->releases, j->id, j->commit, j->release, quiet, why) != 0)
+		return -1;
+	/* The build writes in its release: it is deploy_user's from here on. */
+	if (u != NULL && fsutil_chown_tree(j->release, u->uid, u->gid, why) != 0)
+		return -1;
+	return 0;
 }
 
 /*

@@ -44,7 +44,7 @@ write_config () {
 	cat >turnout.conf <<-EOC &&
 	[server]
 	listen = 127.0.0.1:0
-	state_dir = state
+	state_dir = ${STATE_DIR:-state}
 	token_file = token
 	log_level = debug
 	${SERVER_EXTRA:-}
@@ -124,7 +124,7 @@ start_turnout () {
 }
 
 db () {
-	sqlite3 -batch state/turnout.db "$@"
+	sqlite3 -batch "${STATE_DIR:-state}/turnout.db" "$@"
 }
 
 api () {

@@ -58,10 +58,12 @@ fi
 
 # The app's start/stop: runs the demo app for $TURNOUT_COLOR from the
 # release dir, its pid in $RUN. A release holding "start-fails" fails.
+# APP_DIR (default: here) holds app.sh and run/.
 write_app_script () {
-	mkdir -p run &&
-	RUN=$PWD/run && export RUN &&
-	cat >app.sh <<-\EOF &&
+	APP_DIR=${APP_DIR:-$PWD} &&
+	mkdir -p "$APP_DIR/run" &&
+	RUN=$APP_DIR/run && export RUN &&
+	cat >"$APP_DIR/app.sh" <<-\EOF &&
 	#!/bin/sh
 	pidfile=$RUN/app-$TURNOUT_COLOR.pid
 	case $1 in
@@ -85,7 +87,7 @@ write_app_script () {
 		;;
 	esac
 	EOF
-	chmod +x app.sh
+	chmod +x "$APP_DIR/app.sh"
 }
 
 stop_apps () {
@@ -238,10 +240,10 @@ setup_stack () {
 	esac &&
 	write_config &&
 	sed -i "s/^blue_port = .*/blue_port = $BLUE_PORT/; s/^green_port = .*/green_port = $GREEN_PORT/;
-		s|^start = .*|start = $PWD/app.sh start|;
+		s|^start = .*|start = $APP_DIR/app.sh start|;
 		s|^nginx_upstream = .*|nginx_upstream = $PWD/nginx/upstream.conf|" turnout.conf &&
 	cat >>turnout.conf <<-EOF &&
-	stop = $PWD/app.sh stop
+	stop = $APP_DIR/app.sh stop
 	build = sh ./build.sh
 	confirm = http://127.0.0.1:$NGINX_PORT/confirm
 	health_timeout = 5

@@ -10,7 +10,7 @@ test_description='fuzz targets replay their seeds'
 FUZZ=$TURNOUT_BUILD_DIR/tests/fuzz
 CORPUS=$TURNOUT_SRC_DIR/tests/fuzz/corpus
 
-for name in payload form hook sig conf; do
+for name in payload form hook sig conf channel; do
 	test_expect_success "fuzz_$name replays its seeds" '
 		n=$(ls "$CORPUS/'$name'" | wc -l) &&
 		test "$n" -gt 0 &&

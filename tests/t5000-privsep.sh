@@ -46,6 +46,14 @@ test_expect_success 'the HTTP server runs in its own process, as user, with no_n
 	test "$(awk "{ print \$2, \$3, \$4, \$5 }" uid)" = "65534 65534 65534 65534" &&
 	grep "^Gid:" "/proc/$net/status" | grep -vq "[[:space:]]0[[:space:]]" &&
 	test "$(awk "/^NoNewPrivs:/ { print \$2 }" "/proc/$net/status")" = 1 &&
+	# Built with libseccomp, it runs under the filter (mode 2); else it says so.
+	if turnout version | grep -q "^network process filter: seccomp$"
+	then
+		test "$(awk "/^Seccomp:/ { print \$2 }" "/proc/$net/status")" = 2 &&
+		test_grep "network process $net serves as uid 65534 (seccomp filter on)" turnout.log
+	else
+		test_grep "network process $net serves as uid 65534 (no seccomp filter)" turnout.log
+	fi &&
 	test "$(awk "/^Uid:/ { print \$2 }" "/proc/$TURNOUT_PID/status")" = 0 &&
 	test_grep "network process $net as nobody" turnout.log &&
 	curl -fsS "$TURNOUT_URL/healthz" >out &&

@@ -6,7 +6,7 @@ set -eu
 data=tests/data
 out=tests/fuzz/corpus
 rm -rf "$out"
-mkdir -p "$out/payload" "$out/form" "$out/hook" "$out/sig" "$out/conf"
+mkdir -p "$out/payload" "$out/form" "$out/hook" "$out/sig" "$out/conf" "$out/channel"
 
 # payload: one byte for the forge (0 github, 1 gitlab, 2 gitea, 3 bitbucket), then the body.
 for f in "$data"/*.json; do
@@ -74,3 +74,12 @@ printf '%s%sswitch = command\nblue_port = 1\ngreen_port = 2\nswitch_command = ./
 	"$head" "$app" >"$out/conf/command"
 printf '[server]\nmax_body = 1m\nlog_level = debug\npublic_status = yes\n[app "x"]\nsecret = inline\n[bogus]\nkey\n' \
 	>"$out/conf/errors"
+
+# channel: the network process's messages to the worker side, good and bad.
+printf 'R' >"$out/channel/ready"
+printf 'Qdemo' >"$out/channel/queued-demo"
+printf 'Qbaro' >"$out/channel/queued-baro"
+printf 'Qnope' >"$out/channel/unknown-app"
+printf 'Qde\000mo' >"$out/channel/nul-in-name"
+printf 'X' >"$out/channel/unknown-kind"
+printf 'Q%0200d' 0 >"$out/channel/too-long"

@@ -144,6 +144,45 @@ test_remove_tree(void **state)
 	free(link);
 }
 
+static void
+test_chown_tree(void **state)
+{
+	char *tree = at("owned"), *sub = at("owned/a/b"), *file = at("owned/a/b/f");
+	char *out = at("outside"), *link = at("owned/a/link");
+	/* As root, to another user; else to our own ids, which is allowed. */
+	unsigned uid = getuid() == 0 ? 65534 : getuid(), gid = getuid() == 0 ? 65534 : getgid();
+	char *cause = NULL;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(fsutil_mkdirs(sub, 0755, 0755), 0);
+	put(file, "data");
+	put(out, "not in the tree");
+	assert_int_equal(symlink(out, link), 0);
+	assert_int_equal(fsutil_chown_tree(tree, uid, gid, &cause), 0);
+	assert_int_equal(lstat(tree, &st), 0);
+	assert_int_equal(st.st_uid, uid);
+	assert_int_equal(lstat(file, &st), 0);
+	assert_int_equal(st.st_uid, uid);
+	assert_int_equal(st.st_gid, gid);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_int_equal(st.st_uid, uid);
+	/* The link's target outside the tree keeps its owner. */
+	assert_int_equal(stat(out, &st), 0);
+	assert_int_equal(st.st_uid, getuid());
+	/* A plain file is a tree of one; one that is not there is named in the error. */
+	assert_int_equal(fsutil_chown_tree(file, uid, gid, &cause), 0);
+	assert_int_equal(fsutil_remove_tree(tree, &cause), 0);
+	assert_int_equal(fsutil_chown_tree(tree, uid, gid, &cause), -1);
+	assert_non_null(strstr(cause, "owned"));
+	free(cause);
+	free(tree);
+	free(sub);
+	free(file);
+	free(out);
+	free(link);
+}
+
 int
 main(void)
 {
@@ -152,6 +191,7 @@ main(void)
 		cmocka_unit_test(test_write_atomic),
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_remove_tree),
+		cmocka_unit_test(test_chown_tree),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
