@@ -75,6 +75,7 @@ spawn_child(struct netproc *np, char **cause)
 	sigemptyset(&dflt);
 	sigaddset(&dflt, SIGTERM);
 	sigaddset(&dflt, SIGINT);
+	sigaddset(&dflt, SIGHUP);
 	sigaddset(&dflt, SIGPIPE);
 	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
 		goto fail_fa;
@@ -164,9 +165,11 @@ watch(void *arg)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		/* The channel ended: the process is gone, or going. */
+		/* The channel ended: the process is gone, or going (no signal to it now). */
+		pthread_mutex_lock(&np->lock);
 		close(np->channel);
 		np->channel = -1;
+		pthread_mutex_unlock(&np->lock);
 		while (waitpid(np->pid, &status, 0) < 0 && errno == EINTR)
 			;
 		pthread_mutex_lock(&np->lock);
@@ -242,6 +245,15 @@ int
 netproc_pid(const struct netproc *np)
 {
 	return (int)np->pid;
+}
+
+void
+netproc_signal(struct netproc *np, int sig)
+{
+	pthread_mutex_lock(&np->lock);
+	if (np->pid > 0 && np->channel >= 0)
+		kill(np->pid, sig);
+	pthread_mutex_unlock(&np->lock);
 }
 
 void
@@ -330,6 +342,7 @@ netproc_main(const struct config *cfg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	dbpath = xasprintf("%s/turnout.db", cfg->server.state_dir);
@@ -347,8 +360,11 @@ netproc_main(const struct config *cfg)
 		goto out; /* the worker side is gone */
 	log_debug("network process %d serves as uid %d (%s)", (int)getpid(), (int)getuid(),
 	    sandboxed ? "seccomp filter on" : "no seccomp filter");
-	while (sigwait(&set, &sig) != 0)
-		;
+	while (sigwait(&set, &sig) != 0 || sig == SIGHUP) {
+		if (sig == SIGHUP)
+			log_info("network process %d: received SIGHUP, serving on", (int)getpid());
+		sig = 0;
+	}
 	status = 0;
 out:
 	http_stop(http);

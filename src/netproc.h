@@ -32,6 +32,9 @@ struct netproc *netproc_start(const struct config *cfg, int listen_fd, struct wo
 /* The network-facing process's pid now (it changes when it is restarted). */
 int netproc_pid(const struct netproc *np);
 
+/* Sends sig to the network-facing process, when one runs. */
+void netproc_signal(struct netproc *np, int sig);
+
 /* Stops the network-facing process and waits for it; frees np. NULL is a no-op. */
 void netproc_stop(struct netproc *np);
 

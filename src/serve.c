@@ -99,6 +99,7 @@ serve_run(const struct config *cfg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -143,8 +144,18 @@ serve_run(const struct config *cfg)
 #ifdef HAVE_SYSTEMD
 	sd_notify(0, "READY=1");
 #endif
-	while (sigwait(&set, &sig) != 0)
-		;
+	/*
+	 * SIGHUP (a reload, a closed terminal) must not end the daemon mid
+	 * deployment: both processes take it and go on.
+	 */
+	while (sigwait(&set, &sig) != 0 || sig == SIGHUP) {
+		if (sig == SIGHUP) {
+			log_info("received SIGHUP: serving on; the config is read again at the"
+				 " next start");
+			netproc_signal(net, SIGHUP);
+		}
+		sig = 0;
+	}
 	log_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 #ifdef HAVE_SYSTEMD
 	sd_notify(0, "STOPPING=1");

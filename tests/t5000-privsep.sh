@@ -85,6 +85,21 @@ test_expect_success 'killed mid-deployment, it is started again and the deployme
 	wait_status $DEPLOYMENT succeeded
 '
 
+test_expect_success 'SIGHUP mid-deployment reaches both processes and ends neither' '
+	net=$(net_pid) &&
+	commit_push build.sh "sleep 1; echo built" "through a SIGHUP" &&
+	id=$DEPLOYMENT &&
+	wait_status $id running &&
+	kill -HUP "$TURNOUT_PID" &&
+	test_wait_until 10 grep -q "network process $net: received SIGHUP, serving on" turnout.log &&
+	test_grep "received SIGHUP: serving on" turnout.log &&
+	wait_status $id succeeded &&
+	is_alive "$TURNOUT_PID" &&
+	test "$(net_pid)" = "$net" &&
+	curl -fsS "$TURNOUT_URL/healthz" >out &&
+	test_grep "^ok" out
+'
+
 test_expect_success 'SIGTERM to serve stops the network process too' '
 	net=$(net_pid) &&
 	stop_turnout &&
