@@ -329,12 +329,33 @@ drop_privileges(const char *user, char **cause)
 	return 0;
 }
 
+/*
+ * The worker side never writes to the channel: its end of file means the
+ * worker side is gone, however it went (PDEATHSIG follows only the thread
+ * that started us, and is cleared by a credential change). Stop as after
+ * SIGTERM.
+ */
+static void *
+watch_worker_side(void *arg)
+{
+	char byte;
+	ssize_t n;
+
+	(void)arg;
+	while ((n = recv(NETPROC_CHANNEL_FD, &byte, 1, 0)) > 0 || (n < 0 && errno == EINTR))
+		;
+	log_info("network process %d: the worker side is gone; stopping", (int)getpid());
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
 int
 netproc_main(const struct config *cfg)
 {
 	struct store *store = NULL;
 	struct http *http = NULL;
 	char *cause = NULL, *dbpath, ready = MSG_READY;
+	pthread_t watcher;
 	sigset_t set;
 	int sig, status = 1, sandboxed = 0;
 
@@ -346,8 +367,10 @@ netproc_main(const struct config *cfg)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	dbpath = xasprintf("%s/turnout.db", cfg->server.state_dir);
-	/* The database is opened while the rights to it are still ours. */
-	/* The filter comes before the server's threads, which inherit it. */
+	/*
+	 * The database is opened while the rights to it are still ours; the
+	 * filter comes before the server's threads, which inherit it.
+	 */
 	if ((store = store_open(dbpath, &cause)) == NULL ||
 	    drop_privileges(cfg->server.user, &cause) != 0 ||
 	    (sandboxed = sandbox_apply(&cause)) < 0 ||
@@ -356,8 +379,10 @@ netproc_main(const struct config *cfg)
 		free(cause);
 		goto out;
 	}
-	if (getppid() == 1 || send(NETPROC_CHANNEL_FD, &ready, 1, MSG_NOSIGNAL) != 1)
-		goto out; /* the worker side is gone */
+	if (send(NETPROC_CHANNEL_FD, &ready, 1, MSG_NOSIGNAL) != 1 ||
+	    pthread_create(&watcher, NULL, watch_worker_side, NULL) != 0)
+		goto out; /* the worker side is gone, or we cannot see it go */
+	pthread_detach(watcher);
 	log_debug("network process %d serves as uid %d (%s)", (int)getpid(), (int)getuid(),
 	    sandboxed ? "seccomp filter on" : "no seccomp filter");
 	while (sigwait(&set, &sig) != 0 || sig == SIGHUP) {

@@ -123,6 +123,24 @@ start_turnout () {
 	return 1
 }
 
+# The pid of serve's network process, from the kernel's list of its children.
+net_pid () {
+	for p in $(cat /proc/"$TURNOUT_PID"/task/*/children 2>/dev/null)
+	do
+		if tr "\0" " " <"/proc/$p/cmdline" 2>/dev/null | grep -q "serve-network"
+		then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# is_gone PID: no such process, or only its zombie.
+is_gone () {
+	! kill -0 "$1" 2>/dev/null || grep -q "^State:.*Z" "/proc/$1/status" 2>/dev/null
+}
+
 db () {
 	sqlite3 -batch "${STATE_DIR:-state}/turnout.db" "$@"
 }

@@ -95,8 +95,11 @@ test_expect_success 'kill -9 mid-build: interrupted at restart, the queue goes o
 	test_wait_until 10 test -s run/sleep.pid &&
 	commit_push build.sh "echo quick" "queued behind" && queued=$DEPLOYMENT &&
 	test "$(deployment $slow .status)" = running &&
+	net=$(net_pid) &&
 	kill -9 $TURNOUT_PID &&
 	{ wait $TURNOUT_PID 2>/dev/null || :; } && TURNOUT_PID= &&
+	# Its network process follows it, at once.
+	test_wait_until 5 is_gone $net &&
 	# The orphaned build is the operator'"'"'s to clean; the test does it.
 	{ kill "$(cat run/sleep.pid)" "$(cat run/build.pid)" 2>/dev/null || :; } &&
 	rm -f run/sleep.pid run/build.pid &&

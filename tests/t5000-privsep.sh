@@ -14,19 +14,6 @@ then
 	test_skip_all 'needs root (to become another user) and the user nobody'
 fi
 
-# The pid of serve's network process, from the kernel's list of its children.
-net_pid () {
-	for p in $(cat /proc/"$TURNOUT_PID"/task/*/children 2>/dev/null)
-	do
-		if tr "\0" " " <"/proc/$p/cmdline" 2>/dev/null | grep -q "serve-network"
-		then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # Waits until /healthz answers 200 again (at most 10 s).
 wait_serving () {
 	i=0
