@@ -80,10 +80,12 @@ for step in "${distcheck:-}" "${fuzz:-}"; do
 	fail) failed=$((failed + 1)) ;;
 	esac
 done
-# Under CI the pipeline, switch and browser series must run: one that
-# skipped (no nginx, HAProxy, node or Chromium) fails the run.
+# Under CI the pipeline, switch, browser and Prometheus series must run:
+# one that skipped (no nginx, HAProxy, node, Chromium or Prometheus) fails
+# the run.
 if [ -n "${CI:-}" ]; then
-	for trs in "$top"/_build/*/tests/t3*.trs "$top"/_build/*/tests/t4001*.trs; do
+	for trs in "$top"/_build/*/tests/t3*.trs "$top"/_build/*/tests/t4001*.trs \
+		"$top"/_build/*/tests/t6*.trs; do
 		[ -f "$trs" ] && grep -q '^:test-result: SKIP' "$trs" || continue
 		echo "FAIL: ${trs#"$top"/_build/} skipped under CI; contrib/deps.sh and the npm packages must install what it needs"
 		failed=$((failed + 1))

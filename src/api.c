@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "metrics.h"
 #include "ids.h"
 #include "log.h"
 #include "reply.h"
@@ -424,63 +425,14 @@ api_log(const struct api *api, struct MHD_Connection *c, int64_t id)
 	return ret;
 }
 
-/* Appends to a growing text buffer. */
-static void __attribute__((format(printf, 2, 3))) text_add(char **text, const char *fmt, ...)
-{
-	va_list ap;
-	char *more, *joined;
-
-	va_start(ap, fmt);
-	more = xvasprintf(fmt, ap);
-	va_end(ap);
-	joined = xasprintf("%s%s", *text, more);
-	free(more);
-	free(*text);
-	*text = joined;
-}
-
-/* store_count_by_status callback for /metrics. */
-static void
-metrics_count(void *ctx, const char *app, const char *status, int64_t n)
-{
-	text_add(ctx, "turnout_deployments{app=\"%s\",status=\"%s\"} %lld\n", app, status,
-	    (long long)n);
-}
-
-/* GET /metrics, Prometheus text format. */
+/* GET /metrics, Prometheus text format (see metrics.h). */
 static enum MHD_Result
 api_metrics(const struct api *api, struct MHD_Connection *c)
 {
-	char *text = xstrdup("# HELP turnout_up 1 when the daemon and its database answer.\n"
-			     "# TYPE turnout_up gauge\n");
+	size_t len;
+	char *text = metrics_render(api->cfg, api->st, api->hooks, &len);
 
-	text_add(&text, "turnout_up %d\n", store_ping(api->st) == 0);
-	text_add(&text,
-	    "# HELP turnout_deployments Deployments by app and final or current status.\n"
-	    "# TYPE turnout_deployments gauge\n");
-	store_count_by_status(api->st, metrics_count, &text);
-	text_add(&text,
-	    "# HELP turnout_live_color 1 for the color the proxy sends traffic to.\n"
-	    "# TYPE turnout_live_color gauge\n");
-	for (size_t i = 0; i < api->cfg->napps; i++) {
-		struct store_app a;
-		int64_t queued, running;
-
-		if (store_get_app(api->st, api->cfg->apps[i]->name, &a) != 0)
-			continue;
-		text_add(&text,
-		    "turnout_live_color{app=\"%s\",color=\"blue\"} %d\n"
-		    "turnout_live_color{app=\"%s\",color=\"green\"} %d\n",
-		    api->cfg->apps[i]->name,
-		    a.active_color != NULL && strcmp(a.active_color, "blue") == 0,
-		    api->cfg->apps[i]->name,
-		    a.active_color != NULL && strcmp(a.active_color, "green") == 0);
-		store_app_queue(api->st, api->cfg->apps[i]->name, &queued, &running);
-		text_add(&text, "turnout_queue_length{app=\"%s\"} %lld\n", api->cfg->apps[i]->name,
-		    (long long)queued);
-		store_app_release(&a);
-	}
-	return reply_text(c, MHD_HTTP_OK, "text/plain; version=0.0.4", text, strlen(text));
+	return reply_text(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len);
 }
 
 enum MHD_Result

@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 
 #include "conf.h"
+#include "hookstats.h"
 #include "session.h"
 #include "store.h"
 
@@ -22,6 +23,7 @@ struct api {
 	struct sessions *sessions; /* dashboard logins */
 	api_queued_fn queued;
 	void *queued_ctx;
+	struct hookstats *hooks; /* the webhook answers, for /metrics; may be NULL */
 };
 
 /*

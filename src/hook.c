@@ -70,6 +70,16 @@ hook_sender(hook_header_fn get, void *ctx)
 	return NULL;
 }
 
+const char *
+hook_sender_name(hook_header_fn get, void *ctx)
+{
+	const struct sender *s = hook_sender(get, ctx);
+
+	if (s == NULL)
+		return NULL;
+	return strcmp(s->name, "forgejo") == 0 ? "gitea" : s->name;
+}
+
 const char HOOK_TWICE[] = "(header given twice)";
 
 /*
@@ -185,7 +195,7 @@ hook_inspect(const char *const *secrets, const char *branch, hook_header_fn get,
 				      " X-Gitea-Event, X-Forgejo-Event, webhook-id or X-Event-Key");
 		return;
 	}
-	out->sender = strcmp(s->name, "forgejo") == 0 ? "gitea" : s->name;
+	out->sender = hook_sender_name(get, ctx);
 	if ((twice = hook_twice(s, get, ctx)) != NULL) {
 		out->verdict = HOOK_BAD_REQUEST;
 		out->reason = xasprintf("the %s header is given more than once", twice);

@@ -49,4 +49,10 @@ void hook_inspect(const char *const *secrets, const char *branch, hook_header_fn
 
 void hook_result_release(struct hook_result *res);
 
+/*
+ * The sender its headers name ("github", "gitlab", "gitea", "bitbucket"),
+ * static, or NULL: for an answer given before the body is read.
+ */
+const char *hook_sender_name(hook_header_fn get, void *ctx);
+
 #endif

@@ -85,6 +85,14 @@ http_header(void *ctx, const char *name)
 	return hc.n > 1 ? HOOK_TWICE : hc.value;
 }
 
+/* Counts an answer given before the body was read: the sender is named by its headers. */
+static void
+hook_count(struct http *h, struct MHD_Connection *c, const struct app_config *app,
+    enum hook_answer answer)
+{
+	hookstats_count(h->api.hooks, app, hook_sender_name(http_header, c), answer);
+}
+
 /* Answers a complete webhook request. */
 static enum MHD_Result
 http_hook(struct http *h, struct MHD_Connection *c, struct request *req)
@@ -92,6 +100,7 @@ http_hook(struct http *h, struct MHD_Connection *c, struct request *req)
 	const struct app_config *app = req->app;
 	struct hook_result res;
 	struct store_request sr;
+	enum hook_answer answer = HOOK_ANSWER_BAD_REQUEST;
 	enum MHD_Result ret;
 	int64_t id = 0;
 	char *cause = NULL;
@@ -100,18 +109,22 @@ http_hook(struct http *h, struct MHD_Connection *c, struct request *req)
 	    req->body != NULL ? req->body : "", req->len, time(NULL), &res);
 	switch (res.verdict) {
 	case HOOK_UNAUTHORIZED:
+		answer = HOOK_ANSWER_BAD_PROOF;
 		log_warn("hook '%s': refused (%s)", app->name, res.reason);
 		ret = reply_error(c, MHD_HTTP_UNAUTHORIZED, res.reason);
 		break;
 	case HOOK_BAD_REQUEST:
+		answer = HOOK_ANSWER_BAD_REQUEST;
 		log_warn("hook '%s': bad request from %s (%s)", app->name, res.sender, res.reason);
 		ret = reply_error(c, MHD_HTTP_BAD_REQUEST, res.reason);
 		break;
 	case HOOK_PING:
+		answer = HOOK_ANSWER_PING;
 		log_info("hook '%s': ping from %s", app->name, res.sender);
 		ret = reply_json(c, MHD_HTTP_OK, json_pack("{sb}", "pong", 1));
 		break;
 	case HOOK_IGNORED:
+		answer = HOOK_ANSWER_IGNORED;
 		log_info("hook '%s': ignored %s delivery (%s)", app->name, res.sender, res.reason);
 		ret = reply_json(c, MHD_HTTP_OK, json_pack("{ss}", "ignored", res.reason));
 		break;
@@ -128,11 +141,13 @@ http_hook(struct http *h, struct MHD_Connection *c, struct request *req)
 		sr.message = res.push.message;
 		switch (store_enqueue(h->store, &sr, &id, &cause)) {
 		case STORE_QUEUED:
+			answer = HOOK_ANSWER_ACCEPTED;
 			log_info("hook '%s': %s push of %.12s queued as deployment %lld", app->name,
 			    res.sender, res.push.after, (long long)id);
 			ret = api_accepted(&h->api, c, app->name, id);
 			break;
 		case STORE_DUPLICATE:
+			answer = HOOK_ANSWER_DUPLICATE;
 			log_info("hook '%s': delivery already queued as deployment %lld", app->name,
 			    (long long)id);
 			ret = reply_json(c, MHD_HTTP_OK,
@@ -140,6 +155,7 @@ http_hook(struct http *h, struct MHD_Connection *c, struct request *req)
 			break;
 		case STORE_FAILED:
 		default:
+			answer = HOOK_ANSWER_NOT_STORED;
 			log_error("hook '%s': cannot store the deployment: %s", app->name, cause);
 			ret = reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "cannot store the deployment; the delivery was not accepted, retry it");
@@ -148,6 +164,7 @@ http_hook(struct http *h, struct MHD_Connection *c, struct request *req)
 		}
 		break;
 	}
+	hookstats_count(h->api.hooks, app, res.sender, answer);
 	hook_result_release(&res);
 	return ret;
 }
@@ -222,11 +239,13 @@ http_hook_start(struct http *h, struct MHD_Connection *c, const char *url, const
 
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
 		req->answered = 1;
+		hook_count(h, c, conf_app(h->cfg, name), HOOK_ANSWER_BAD_METHOD);
 		return reply_not_allowed(c, "POST");
 	}
 	req->app = conf_app(h->cfg, name);
 	if (req->app == NULL) {
 		req->answered = 1;
+		hook_count(h, c, NULL, HOOK_ANSWER_NO_SUCH_APP);
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such app");
 	}
 	/* Refuse a declared oversize body before a byte of it is read. */
@@ -235,6 +254,7 @@ http_hook_start(struct http *h, struct MHD_Connection *c, const char *url, const
 		req->answered = 1;
 		log_warn("hook '%s': body of %s bytes refused (max_body %zu)", name, cl,
 		    h->cfg->server.max_body);
+		hook_count(h, c, req->app, HOOK_ANSWER_TOO_LARGE);
 		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body is larger than max_body");
 	}
 	return MHD_YES;
@@ -311,12 +331,14 @@ http_access(void *cls, struct MHD_Connection *c, const char *url, const char *me
 	if (req->busy) {
 		log_warn("hook '%s': too many bodies in memory at once; refused with 503",
 		    req->app->name);
+		hook_count(h, c, req->app, HOOK_ANSWER_BUSY);
 		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "too many webhooks at once; retry");
 	}
 	if (req->too_large) {
 		log_warn("hook '%s': streamed body over max_body (%zu) refused", req->app->name,
 		    h->cfg->server.max_body);
+		hook_count(h, c, req->app, HOOK_ANSWER_TOO_LARGE);
 		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body is larger than max_body");
 	}
 	if (req->app != NULL)
@@ -434,6 +456,7 @@ http_start(const struct config *cfg, struct store *st, int fd, api_queued_fn que
 	h->budget = cfg->server.max_body * 4 > HTTP_BODY_BUDGET_MIN ? cfg->server.max_body * 4 :
 								      HTTP_BODY_BUDGET_MIN;
 	h->api.sessions = session_new();
+	h->api.hooks = hookstats_new(cfg);
 	h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
 	    NULL, http_access, h, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned int)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
@@ -443,6 +466,7 @@ http_start(const struct config *cfg, struct store *st, int fd, api_queued_fn que
 	if (h->daemon == NULL) {
 		*cause = xasprintf("cannot start the HTTP server on %s", cfg->server.listen);
 		session_free(h->api.sessions);
+		hookstats_free(h->api.hooks);
 		free(h);
 		return NULL;
 	}
@@ -456,5 +480,6 @@ http_stop(struct http *h)
 		return;
 	MHD_stop_daemon(h->daemon);
 	session_free(h->api.sessions);
+	hookstats_free(h->api.hooks);
 	free(h);
 }

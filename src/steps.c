@@ -380,7 +380,8 @@ step_stop_color(struct job *j, const char *color, const char *other)
 	if (shell(j, "stop", j->app->stop, &v, j->app->stop_timeout, 1, &why) != 0) {
 		steplog_note(j->log, "%s", why);
 		free(why);
-	}
+	} else
+		store_set_stopped(j->st, j->app->name, color);
 	store_app_release(&a);
 }
 

@@ -48,6 +48,10 @@ app_row(sqlite3_stmt *stmt, void *ctx)
 	a->commit[1] = db_column_text(stmt, 5);
 	a->release[0] = db_column_text(stmt, 6);
 	a->release[1] = db_column_text(stmt, 7);
+	for (int i = 0; i < 2; i++)
+		a->running[i] = sqlite3_column_type(stmt, 8 + i) == SQLITE_NULL ?
+		    -1 :
+		    sqlite3_column_int(stmt, 8 + i) != 0;
 	return 1;
 }
 
@@ -57,7 +61,8 @@ store_get_app(struct store *st, const char *app, struct store_app *a)
 	memset(a, 0, sizeof *a);
 	return db_each(st, app_row, a,
 		   "SELECT active_color, live_commit, live_deployment, since,"
-		   " blue_commit, green_commit, blue_release, green_release FROM apps WHERE name = ?",
+		   " blue_commit, green_commit, blue_release, green_release, blue_running,"
+		   " green_running FROM apps WHERE name = ?",
 		   "s", app) == SQLITE_ROW ?
 	    0 :
 	    -1;
@@ -68,10 +73,23 @@ store_set_color(struct store *st, const char *app, const char *color, const char
     const char *release)
 {
 	if (strcmp(color, "blue") == 0)
-		return db_do(st, "UPDATE apps SET blue_commit = ?, blue_release = ? WHERE name = ?",
+		return db_do(st,
+		    "UPDATE apps SET blue_commit = ?, blue_release = ?, blue_running = 1"
+		    " WHERE name = ?",
 		    "sss", commit, release, app);
-	return db_do(st, "UPDATE apps SET green_commit = ?, green_release = ? WHERE name = ?",
+	return db_do(st,
+	    "UPDATE apps SET green_commit = ?, green_release = ?, green_running = 1"
+	    " WHERE name = ?",
 	    "sss", commit, release, app);
+}
+
+int
+store_set_stopped(struct store *st, const char *app, const char *color)
+{
+	return db_do(st,
+	    strcmp(color, "blue") == 0 ? "UPDATE apps SET blue_running = 0 WHERE name = ?" :
+					 "UPDATE apps SET green_running = 0 WHERE name = ?",
+	    "s", app);
 }
 
 int

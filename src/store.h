@@ -90,6 +90,7 @@ struct store_app {
 	int64_t since;
 	char *commit[2];  /* what each color was last started with */
 	char *release[2]; /* and from which release dir */
+	int running[2];   /* 1 started, 0 stopped since, -1 not known */
 };
 void store_app_release(struct store_app *a);
 
@@ -100,6 +101,8 @@ int store_get_app(struct store *st, const char *app, struct store_app *a);
 /* Records that color now runs commit from release (after a start). */
 int store_set_color(struct store *st, const char *app, const char *color, const char *commit,
     const char *release);
+/* Records that color was stopped (its commit and release stay, for a redeploy). */
+int store_set_stopped(struct store *st, const char *app, const char *color);
 /* Records that the proxy now sends app's traffic to color. */
 int store_set_live(struct store *st, const char *app, const char *color, const char *commit,
     int64_t deployment);
@@ -232,5 +235,40 @@ int store_prune(struct store *st, const char *app, int keep);
 /* Counts deployments of app by status, for /metrics: calls fn for each pair. */
 int store_count_by_status(struct store *st,
     void (*fn)(void *ctx, const char *app, const char *status, int64_t n), void *ctx);
+
+/* --- what /metrics reads (store-metrics.c) ------------------------------ */
+
+enum store_metric {
+	STORE_METRIC_STARTED,      /* app, kind: deployments that started */
+	STORE_METRIC_FINISHED,     /* app, kind, result: deployments that ended */
+	STORE_METRIC_ROLLBACKS,    /* app, trigger (automatic, manual), reason */
+	STORE_METRIC_CHECKS,       /* app, stage (verify, confirm), result: checks that ended */
+	STORE_METRIC_DRAINS,       /* app, result */
+	STORE_METRIC_LAST_SUCCESS, /* app: when the last success ended, ms since the epoch */
+};
+
+enum store_histogram {
+	STORE_HIST_DEPLOYMENT, /* app, kind, result: from its start to its end */
+	STORE_HIST_STEP,       /* app, step, result */
+	STORE_HIST_COMMAND,    /* app, step, result: time inside the operator's commands */
+	STORE_HIST_SWITCH,     /* app, result: the steps that point the proxy (switch, rollback) */
+};
+
+#define STORE_HIST_BOUNDS_MAX 24
+
+/* One series: labels (borrowed for the call, "" for NULL) and its numbers. */
+struct store_series {
+	const char *label[3];
+	int64_t value;     /* a metric's value; a histogram's sum, in ms */
+	int64_t count;     /* a histogram's observations */
+	const int64_t *le; /* a histogram's cumulative counts, one per bound */
+};
+typedef void (*store_series_fn)(void *ctx, const struct store_series *s);
+
+/* Calls fn for each series of m. Returns 0, or -1 (logged). */
+int store_metric(struct store *st, enum store_metric m, store_series_fn fn, void *ctx);
+/* The same for histogram h with n (at most STORE_HIST_BOUNDS_MAX) upper bounds in ms. */
+int store_histogram(struct store *st, enum store_histogram h, const int64_t *bounds_ms, size_t n,
+    store_series_fn fn, void *ctx);
 
 #endif
