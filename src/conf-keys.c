@@ -29,6 +29,7 @@ const struct key conf_server_keys[] = {
 	{ "log_level", K_LOGLEVEL, S(log_level), 0, 0, "info" },
 	{ "user", K_STRING, S(user), 0, 0, NULL },
 	{ "deploy_user", K_USER, S(deploy_user), 0, 0, NULL },
+	{ "metrics_listen", K_METRICS_LISTEN, S(metrics_listen), 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 #undef S
@@ -210,9 +211,9 @@ parse_size(const char *v, long min, long max, size_t *out)
 	return 0;
 }
 
-/* Splits "HOST:PORT" or "[V6]:PORT" into the server's fields. */
+/* Splits "HOST:PORT" or "[V6]:PORT" into *host (replaced) and *port. */
 static int
-parse_listen(const char *v, struct server_config *sc)
+parse_listen(const char *v, char **host, int *portp)
 {
 	const char *colon = strrchr(v, ':');
 	long port;
@@ -227,9 +228,9 @@ parse_listen(const char *v, struct server_config *sc)
 	}
 	if (hostlen == 0)
 		return -1;
-	free(sc->listen_host);
-	sc->listen_host = xstrndup(v, hostlen);
-	sc->listen_port = (int)port;
+	free(*host);
+	*host = xstrndup(v, hostlen);
+	*portp = (int)port;
 	return 0;
 }
 
@@ -378,14 +379,20 @@ loader_set(struct loader *ld, const struct key *k, void *base, const char *value
 		break;
 	}
 	case K_LISTEN:
-		if (parse_listen(value, &ld->cfg->server) != 0) {
-			loader_error(ld, ld->line,
-			    "'listen' must be HOST:PORT, e.g. 127.0.0.1:9000");
+	case K_METRICS_LISTEN: {
+		struct server_config *sc = &ld->cfg->server;
+		int metrics = k->type == K_METRICS_LISTEN;
+
+		if (parse_listen(value, metrics ? &sc->metrics_host : &sc->listen_host,
+			metrics ? &sc->metrics_port : &sc->listen_port) != 0) {
+			loader_error(ld, ld->line, "'%s' must be HOST:PORT, e.g. %s", k->name,
+			    metrics ? "10.0.0.5:9100" : "127.0.0.1:9000");
 			return;
 		}
 		free(*(char **)field);
 		*(char **)field = xstrdup(value);
 		break;
+	}
 	case K_USER: {
 		struct conf_user *u = loader_user(ld, k, value);
 

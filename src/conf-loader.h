@@ -22,7 +22,8 @@ enum key_type {
 	K_SIZE, /* bytes, with an optional k/m/g suffix */
 	K_SWITCH,
 	K_LISTEN,
-	K_SECRET, /* inline secret */
+	K_METRICS_LISTEN, /* HOST:PORT of the token-free /metrics */
+	K_SECRET,         /* inline secret */
 	K_SECRET_FILE,
 	K_TOKEN_FILE,
 	K_LOGLEVEL,

@@ -370,6 +370,8 @@ conf_free(struct config *cfg)
 	free(cfg->server.state_dir);
 	free(cfg->server.user);
 	conf_user_free(cfg->server.deploy_user);
+	free(cfg->server.metrics_listen);
+	free(cfg->server.metrics_host);
 	if (cfg->server.token != NULL)
 		explicit_bzero(cfg->server.token, strlen(cfg->server.token));
 	free(cfg->server.token);

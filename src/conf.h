@@ -70,8 +70,11 @@ struct server_config {
 	size_t max_body; /* bytes */
 	int log_level;   /* enum log_level */
 	char *user;      /* the network-facing process runs as this user; NULL: as started */
-	struct conf_user
-	    *deploy_user; /* build, start and stop run as this user; NULL: as started */
+	/* build, start and stop run as this user; NULL: as started */
+	struct conf_user *deploy_user;
+	char *metrics_listen; /* as written; NULL: /metrics only with the token */
+	char *metrics_host;   /* parsed from metrics_listen */
+	int metrics_port;
 };
 
 struct config {

@@ -19,6 +19,7 @@
 #include "hook.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "reply.h"
 #include "xmalloc.h"
 #include "banned.h"
@@ -35,6 +36,7 @@ struct http {
 	struct store *store;
 	struct api api;
 	struct MHD_Daemon *daemon;
+	struct MHD_Daemon *metrics; /* on metrics_listen, or NULL */
 	/*
 	 * Bytes of request bodies held in memory by all connections, and the
 	 * most that may be: 256 connections each sending max_body unsigned
@@ -429,6 +431,44 @@ http_listen(const struct config *cfg, char **cause)
 }
 
 int
+http_listen_metrics(const struct config *cfg, char **cause)
+{
+	return http_bind_to(cfg->server.metrics_host, cfg->server.metrics_port, cause);
+}
+
+/*
+ * metrics_listen: GET /metrics for a scraper on a private address, no
+ * token, no body taken, nothing else served.
+ */
+static enum MHD_Result
+http_metrics_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	static int seen;
+	struct http *h = cls;
+	size_t len;
+	char *text;
+
+	(void)version;
+	(void)upload_data;
+	if (*con_cls == NULL) {
+		*con_cls = &seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(url, "/metrics") != 0)
+		return reply_error(c, MHD_HTTP_NOT_FOUND,
+		    "no such endpoint: this address serves /metrics only");
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return reply_not_allowed(c, "GET, HEAD");
+	text = metrics_render(h->cfg, h->store, h->api.hooks, &len);
+	return reply_text(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}
+
+int
 http_bound_port(int fd)
 {
 	struct sockaddr_storage ss;
@@ -442,8 +482,8 @@ http_bound_port(int fd)
 }
 
 struct http *
-http_start(const struct config *cfg, struct store *st, int fd, api_queued_fn queued, void *ctx,
-    char **cause)
+http_start(const struct config *cfg, struct store *st, int fd, int metrics_fd, api_queued_fn queued,
+    void *ctx, char **cause)
 {
 	struct http *h = xcalloc(1, sizeof *h);
 
@@ -463,8 +503,17 @@ http_start(const struct config *cfg, struct store *st, int fd, api_queued_fn que
 	    (unsigned int)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)HTTP_CONNECTION_TIMEOUT, MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, h, MHD_OPTION_END);
-	if (h->daemon == NULL) {
-		*cause = xasprintf("cannot start the HTTP server on %s", cfg->server.listen);
+	if (h->daemon != NULL && metrics_fd >= 0)
+		h->metrics = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0,
+		    NULL, NULL, http_metrics_access, h, MHD_OPTION_LISTEN_SOCKET, metrics_fd,
+		    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16, MHD_OPTION_CONNECTION_TIMEOUT,
+		    (unsigned int)HTTP_CONNECTION_TIMEOUT, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log,
+		    h, MHD_OPTION_END);
+	if (h->daemon == NULL || (metrics_fd >= 0 && h->metrics == NULL)) {
+		*cause = xasprintf("cannot start the HTTP server on %s",
+		    h->daemon == NULL ? cfg->server.listen : cfg->server.metrics_listen);
+		if (h->daemon != NULL)
+			MHD_stop_daemon(h->daemon);
 		session_free(h->api.sessions);
 		hookstats_free(h->api.hooks);
 		free(h);
@@ -478,6 +527,8 @@ http_stop(struct http *h)
 {
 	if (h == NULL)
 		return;
+	if (h->metrics != NULL)
+		MHD_stop_daemon(h->metrics);
 	MHD_stop_daemon(h->daemon);
 	session_free(h->api.sessions);
 	hookstats_free(h->api.hooks);

@@ -41,7 +41,8 @@ struct netproc {
 	const struct config *cfg;
 	struct workers *workers;
 	int listen_fd;
-	int channel; /* our end */
+	int metrics_fd; /* -1: no metrics_listen */
+	int channel;    /* our end */
 	pid_t pid;
 	long long started_ms;
 	pthread_t thread;
@@ -81,6 +82,9 @@ spawn_child(struct netproc *np, char **cause)
 		goto fail_fa;
 	if ((rc = posix_spawn_file_actions_adddup2(&fa, np->listen_fd, NETPROC_LISTEN_FD)) != 0 ||
 	    (rc = posix_spawn_file_actions_adddup2(&fa, pair[1], NETPROC_CHANNEL_FD)) != 0 ||
+	    (np->metrics_fd >= 0 &&
+		(rc = posix_spawn_file_actions_adddup2(&fa, np->metrics_fd, NETPROC_METRICS_FD)) !=
+		    0) ||
 	    (rc = posix_spawnattr_init(&attr)) != 0)
 		goto fail_attr;
 	if ((rc = posix_spawnattr_setflags(&attr,
@@ -201,7 +205,8 @@ watch(void *arg)
 }
 
 struct netproc *
-netproc_start(const struct config *cfg, int listen_fd, struct workers *w, char **cause)
+netproc_start(const struct config *cfg, int listen_fd, int metrics_fd, struct workers *w,
+    char **cause)
 {
 	struct netproc *np;
 	struct timespec until;
@@ -216,6 +221,7 @@ netproc_start(const struct config *cfg, int listen_fd, struct workers *w, char *
 	np->cfg = cfg;
 	np->workers = w;
 	np->listen_fd = listen_fd;
+	np->metrics_fd = metrics_fd;
 	np->channel = -1;
 	pthread_mutex_init(&np->lock, NULL);
 	pthread_cond_init(&np->cond, NULL);
@@ -374,7 +380,9 @@ netproc_main(const struct config *cfg)
 	if ((store = store_open(dbpath, &cause)) == NULL ||
 	    drop_privileges(cfg->server.user, &cause) != 0 ||
 	    (sandboxed = sandbox_apply(&cause)) < 0 ||
-	    (http = http_start(cfg, store, NETPROC_LISTEN_FD, tell_queued, NULL, &cause)) == NULL) {
+	    (http = http_start(cfg, store, NETPROC_LISTEN_FD,
+		 cfg->server.metrics_listen != NULL ? NETPROC_METRICS_FD : -1, tell_queued, NULL,
+		 &cause)) == NULL) {
 		log_error("network process: %s", cause);
 		free(cause);
 		goto out;

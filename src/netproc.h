@@ -17,17 +17,19 @@
 /* The fds the network-facing process is given: the listening socket and its channel. */
 #define NETPROC_LISTEN_FD 3
 #define NETPROC_CHANNEL_FD 4
+#define NETPROC_METRICS_FD 5 /* with metrics_listen */
 
 struct netproc;
 
 /*
- * Worker side: starts the network-facing process on listen_fd (borrowed,
- * kept open to start it again) and waits until it serves; its "queued"
- * messages wake w. cfg and w are borrowed and must outlive it. Returns
- * NULL with *cause (a new string the caller frees) when it does not start.
+ * Worker side: starts the network-facing process on listen_fd and
+ * metrics_fd (-1 for none; both borrowed, kept open to start it again) and
+ * waits until it serves; its "queued" messages wake w. cfg and w are
+ * borrowed and must outlive it. Returns NULL with *cause (a new string the
+ * caller frees) when it does not start.
  */
-struct netproc *netproc_start(const struct config *cfg, int listen_fd, struct workers *w,
-    char **cause);
+struct netproc *netproc_start(const struct config *cfg, int listen_fd, int metrics_fd,
+    struct workers *w, char **cause);
 
 /* The network-facing process's pid now (it changes when it is restarted). */
 int netproc_pid(const struct netproc *np);

@@ -89,7 +89,7 @@ serve_run(const struct config *cfg)
 	sigset_t set;
 	char *cause = NULL, *dbpath;
 	struct workers *workers = NULL;
-	int sig, status = 1, rc, listen_fd = -1;
+	int sig, status = 1, rc, listen_fd = -1, metrics_fd = -1;
 
 	log_set_level((enum log_level)cfg->server.log_level);
 	/*
@@ -126,9 +126,15 @@ serve_run(const struct config *cfg)
 		free(cause);
 		goto out;
 	}
+	if (cfg->server.metrics_listen != NULL &&
+	    (metrics_fd = http_listen_metrics(cfg, &cause)) < 0) {
+		log_error("metrics_listen: %s", cause);
+		free(cause);
+		goto out;
+	}
 	workers = workers_start(cfg, store);
 	/* The HTTP server runs in a process of its own (see netproc.h). */
-	net = netproc_start(cfg, listen_fd, workers, &cause);
+	net = netproc_start(cfg, listen_fd, metrics_fd, workers, &cause);
 	if (net == NULL) {
 		log_error("%s", cause);
 		free(cause);
@@ -141,6 +147,10 @@ serve_run(const struct config *cfg)
 	    http_bound_port(listen_fd), cfg->napps, cfg->napps == 1 ? "" : "s", dbpath,
 	    netproc_pid(net), cfg->server.user != NULL ? " as " : "",
 	    cfg->server.user != NULL ? cfg->server.user : "");
+	if (metrics_fd >= 0)
+		log_info("metrics without a token on http://%s%s%s:%d/metrics",
+		    strchr(cfg->server.metrics_host, ':') ? "[" : "", cfg->server.metrics_host,
+		    strchr(cfg->server.metrics_host, ':') ? "]" : "", http_bound_port(metrics_fd));
 #ifdef HAVE_SYSTEMD
 	sd_notify(0, "READY=1");
 #endif
@@ -166,6 +176,8 @@ out:
 	netproc_stop(net);
 	if (listen_fd >= 0)
 		close(listen_fd);
+	if (metrics_fd >= 0)
+		close(metrics_fd);
 	workers_stop(workers);
 	store_close(store);
 	free(dbpath);

@@ -209,15 +209,41 @@ test_expect_success 'the alert rules are loaded, and a failure and a rollback fi
 	test_wait_until 20 alert_fires TurnoutAutomaticRollback &&
 	! alert_fires TurnoutDown
 '
-test_expect_success 'the totals come from the database: a restart keeps them' '
+test_expect_success 'metrics_listen: /metrics without a token there, and only /metrics' '
 	before=$(prom_value "sum(turnout_deployments_finished_total)") &&
+	test -n "$before" &&
+	echo "$before" >before &&
 	stop_turnout &&
+	METRICS_PORT=$(free_port) &&
+	sed -i "/^\[server\]/a metrics_listen = 127.0.0.1:$METRICS_PORT" turnout.conf &&
 	start_turnout &&
-	turnout_port=${TURNOUT_URL##*:} &&
-	sed -i "s/127.0.0.1:[0-9]*\" ]/127.0.0.1:$turnout_port\" ]/" prometheus.yml &&
+	test_grep "metrics without a token on http://127.0.0.1:$METRICS_PORT/metrics" turnout.log &&
+	curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" >m.txt &&
+	test_grep "^turnout_up 1$" m.txt &&
+	curl -sS -o out -w "%{http_code}" "http://127.0.0.1:$METRICS_PORT/api/apps" >status &&
+	test "$(cat status)" = 404 &&
+	curl -sS -o out -w "%{http_code}" -X POST "http://127.0.0.1:$METRICS_PORT/metrics" >status &&
+	test "$(cat status)" = 405 &&
+	# The main address still wants the token.
+	curl -sS -o out -w "%{http_code}" "$TURNOUT_URL/metrics" >status &&
+	test "$(cat status)" = 401
+'
+
+test_expect_success 'Prometheus scrapes metrics_listen; the totals outlived the restart' '
+	cat >prometheus.yml <<-EOF &&
+	global:
+	  scrape_interval: 1s
+	  evaluation_interval: 1s
+	rule_files: [ "$RULES" ]
+	scrape_configs:
+	  - job_name: turnout
+	    static_configs:
+	      - targets: [ "127.0.0.1:$METRICS_PORT" ]
+	EOF
 	kill -HUP $PROM_PID &&
-	test_wait_until 20 prom_answers "up{job=\"turnout\",instance=\"127.0.0.1:$turnout_port\"}" 1 &&
-	prom_is "sum(turnout_deployments_finished_total{instance=\"127.0.0.1:$turnout_port\"})" "$before"
+	test_wait_until 20 prom_answers "up{job=\"turnout\",instance=\"127.0.0.1:$METRICS_PORT\"}" 1 &&
+	prom_is "sum(turnout_deployments_finished_total{instance=\"127.0.0.1:$METRICS_PORT\"})" \
+		"$(cat before)"
 '
 
 test_done
