@@ -296,6 +296,48 @@ api_get_deployment(const struct api *api, struct MHD_Connection *c, int64_t id)
 }
 
 /* GET /api/apps */
+/* What color i runs: live, warm (runs, not live), stopped, or empty (never started). */
+static const char *
+color_state(const struct store_app *a, int i)
+{
+	static const char *const names[] = { "blue", "green" };
+
+	if (a->active_color != NULL && strcmp(a->active_color, names[i]) == 0)
+		return "live";
+	if (a->commit[i] == NULL)
+		return "empty";
+	return a->running[i] == 0 ? "stopped" : "warm";
+}
+
+/*
+ * Where a rollback would go now, as pipeline.c's rollback decides: the
+ * other color's release when it once served and is not bad (switched to
+ * when it runs, else redeployed there), otherwise the newest good release
+ * redeployed to it. null when nothing is live or nothing qualifies.
+ */
+static json_t *
+rollback_target(const struct api *api, const struct app_config *app, const struct store_app *a)
+{
+	int t;
+	char *commit;
+	json_t *j;
+
+	if (a->active_color == NULL)
+		return json_null();
+	t = strcmp(a->active_color, "blue") == 0;
+	if (a->commit[t] != NULL && !store_is_bad(api->st, app->name, a->commit[t]) &&
+	    store_was_live(api->st, app->name, a->commit[t]) &&
+	    (a->live_commit == NULL || strcmp(a->commit[t], a->live_commit) != 0))
+		return json_pack("{ssssss}", "color", t ? "green" : "blue", "commit", a->commit[t],
+		    "how", a->running[t] == 0 ? "redeploy" : "switch");
+	if ((commit = store_last_good_commit(api->st, app->name, a->live_commit)) == NULL)
+		return json_null();
+	j = json_pack("{ssssss}", "color", t ? "green" : "blue", "commit", commit, "how",
+	    "redeploy");
+	free(commit);
+	return j;
+}
+
 static enum MHD_Result
 api_apps(const struct api *api, struct MHD_Connection *c)
 {
@@ -310,7 +352,7 @@ api_apps(const struct api *api, struct MHD_Connection *c)
 			memset(&a, 0, sizeof a);
 		store_app_queue(api->st, app->name, &queued, &running);
 		json_array_append_new(arr,
-		    json_pack("{sssososIsIsssIs{s{siso}s{siso}}sssb}", "name", app->name,
+		    json_pack("{sssososIsIsssIs{s{sisoss}s{sisoss}}sssbso}", "name", app->name,
 			"active_color", json_text(a.active_color), "live_commit",
 			json_text(a.live_commit), "live_deployment", (json_int_t)a.live_deployment,
 			"since", (json_int_t)a.since, "state",
@@ -318,9 +360,10 @@ api_apps(const struct api *api, struct MHD_Connection *c)
 			    queued ? "queued" :
 				     "idle",
 			"queue", (json_int_t)queued, "colors", "blue", "port", app->blue_port,
-			"commit", json_text(a.commit[0]), "green", "port", app->green_port,
-			"commit", json_text(a.commit[1]), "branch", app->branch, "keep_old",
-			app->keep_old));
+			"commit", json_text(a.commit[0]), "state", color_state(&a, 0), "green",
+			"port", app->green_port, "commit", json_text(a.commit[1]), "state",
+			color_state(&a, 1), "branch", app->branch, "keep_old", app->keep_old,
+			"rollback_to", rollback_target(api, app, &a)));
 		if (running)
 			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1),
 			    "running", json_integer(running));

@@ -59,10 +59,42 @@ probe_header(char *data, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* What kind of failure a libcurl code is, in a word an operator can act on. */
+static const char *
+error_kind(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		return "refused";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "timeout";
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return "dns";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+		return "tls";
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		return "closed";
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return "bad url";
+	default:
+		return "error";
+	}
+}
+
 int
 probe_once(const char *url, const char *unix_socket, int timeout_ms, struct probe_result *res)
 {
 	CURL *curl = curl_easy_init();
+	char why[CURL_ERROR_SIZE];
 	CURLcode rc;
 
 	memset(res, 0, sizeof *res);
@@ -84,9 +116,12 @@ probe_once(const char *url, const char *unix_socket, int timeout_ms, struct prob
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, res);
 	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, probe_header);
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, res);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, why);
+	why[0] = '\0';
 	rc = curl_easy_perform(curl);
 	if (rc != CURLE_OK)
-		snprintf(res->error, sizeof res->error, "%s", curl_easy_strerror(rc));
+		snprintf(res->error, sizeof res->error, "%s: %s", error_kind(rc),
+		    why[0] != '\0' ? why : curl_easy_strerror(rc));
 	else
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
 	curl_easy_cleanup(curl);
@@ -99,13 +134,15 @@ probe_wait(const char *url, const char *unix_socket, int timeout_s, int streak,
 {
 	long long t0 = clock_mono_ms(), deadline = t0 + timeout_s * 1000LL, first = -1;
 	long interval = 10;
-	int good = 0;
+	int good = 0, attempts = 0;
 
 	for (;;) {
 		long long left = deadline - clock_mono_ms();
 		int ok = probe_once(url, unix_socket,
 		    left < 2000 ? (left > 100 ? (int)left : 100) : 2000, res);
 		int other = 0;
+
+		res->attempts = ++attempts;
 
 		if (ok && want_color != NULL && res->color[0] != '\0' &&
 		    strcmp(res->color, want_color) != 0) {

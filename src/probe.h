@@ -8,10 +8,11 @@
 /* What one request saw. */
 struct probe_result {
 	long status;        /* HTTP status, 0 when no answer */
-	char error[256];    /* connection error, or "" */
+	char error[256];    /* "refused: ...", "timeout: ...", "dns: ...", "tls: ...", ..., or "" */
 	char excerpt[201];  /* the start of the body, printable, or "" */
 	char color[16];     /* the X-Turnout-Color answer header, or "" */
 	long long first_ms; /* probe_wait: ms to the first good answer, or -1 */
+	int attempts;       /* probe_wait: requests made */
 };
 
 /* Calls curl_global_init; once, before any thread probes. */

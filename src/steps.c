@@ -425,12 +425,18 @@ step_verify(struct job *j, const char *color, int timeout)
 {
 	char *url = url_expand(j->app->health, switch_port(j->app, color), color);
 	struct probe_result res;
-	char desc[320];
+	char desc[320], where[160];
 	long long t0 = clock_mono_ms();
 	int rc;
 
+	/* Which color was asked, and where: what the start command had to make listen. */
+	if (switch_socket(j->app, color) != NULL)
+		snprintf(where, sizeof where, "socket %s", switch_socket(j->app, color));
+	else
+		snprintf(where, sizeof where, "port %d", switch_port(j->app, color));
 	steplog_begin(j->log, "verify");
-	steplog_note(j->log, "GET %s until 2xx (at most %d s)", url, timeout);
+	steplog_note(j->log, "GET %s on %s's %s until 2xx (at most %d s)", url, color, where,
+	    timeout);
 	rc = probe_wait(url, switch_socket(j->app, color), timeout, 1, NULL, probe_cancelled,
 	    j->log, &res);
 	free(url);
@@ -444,8 +450,9 @@ step_verify(struct job *j, const char *color, int timeout)
 	}
 	if (steplog_stopped(j->log) != STEPLOG_RUNNING)
 		return steplog_fail(j->log, "stopped while waiting for %s to be healthy", color);
-	return steplog_fail(j->log, "%s is not healthy after %d s: last answer %s", color, timeout,
-	    probe_describe(&res, desc, sizeof desc));
+	return steplog_fail(j->log,
+	    "%s (%s) is not healthy after %d s and %d attempts; the last: %s", color, where,
+	    timeout, res.attempts, probe_describe(&res, desc, sizeof desc));
 }
 
 int
@@ -511,9 +518,8 @@ step_confirm(struct job *j, const char *color)
 	if (probe_wait(j->app->confirm, NULL, j->app->confirm_timeout, streak, color, NULL, NULL,
 		&res) != 0)
 		return steplog_fail(j->log,
-		    "confirm through the proxy failed after %d s: last answer"
-		    " %s",
-		    j->app->confirm_timeout, probe_describe(&res, desc, sizeof desc));
+		    "confirm through the proxy failed after %d s and %d attempts; the last: %s",
+		    j->app->confirm_timeout, res.attempts, probe_describe(&res, desc, sizeof desc));
 	if (streak > 1)
 		detail = xasprintf("the proxy answers from %s after %lld ms, %d times in a row"
 				   " (the first answer from it came after %lld ms; HTTP %ld)",

@@ -108,7 +108,12 @@ test_expect_success 'a color that never gets healthy is stopped; the old one kee
 	proxy_says >actual &&
 	test_grep "color blue" actual &&
 	deployment $DEPLOYMENT .error >err &&
-	test_grep "green is not healthy after 5 s: last answer HTTP 503: not ready" err &&
+	test_grep "green (port $GREEN_PORT) is not healthy after 5 s and [0-9]* attempts; the last: HTTP 503: not ready" err &&
+	# The step detail in the API says the same, after more than one attempt.
+	deployment $DEPLOYMENT "(.steps[] | select(.name == \"verify\") | .detail)" >detail &&
+	test_cmp err detail &&
+	attempts=$(sed -n "s/.* and \([0-9]*\) attempts.*/\1/p" err) &&
+	test "$attempts" -gt 1 &&
 	deployment_log $DEPLOYMENT >log &&
 	test_grep "stopping green, which did not pass its health check" log &&
 	test_path_is_missing run/app-green.pid &&
@@ -116,6 +121,17 @@ test_expect_success 'a color that never gets healthy is stopped; the old one kee
 	test_grep -x "verify failed" steps &&
 	test_grep ! "^switch " steps &&
 	commit_rm unhealthy
+'
+
+test_expect_success 'a color that does not listen: verify says refused, and where it asked' '
+	commit_push slow-start 20000 "listens only after 20 s" &&
+	wait_status $DEPLOYMENT failed &&
+	deployment $DEPLOYMENT .error >err &&
+	test_grep "green (port $GREEN_PORT) is not healthy after 5 s and [0-9]* attempts; the last: refused: .*port $GREEN_PORT" err &&
+	deployment_log $DEPLOYMENT >log &&
+	test_grep "GET http://127.0.0.1:$GREEN_PORT/healthz on green.s port $GREEN_PORT until 2xx" log &&
+	proxy_says | grep "color blue" &&
+	commit_rm slow-start
 '
 
 test_expect_success 'an nginx test failure restores the upstream file and nginx keeps serving' '

@@ -63,8 +63,15 @@ test_expect_success 'the session cookie is HttpOnly and a POST without CSRF is 4
 	test_grep "^post_without_csrf=403$" seen
 '
 
+test_expect_success 'both colors were shown, and Rollback said where it goes' '
+	V2=$(git -C work rev-parse HEAD | cut -c1-12) && v1=$(echo $V1 | cut -c1-12) &&
+	test_grep "^color_blue=blue · live · $V2 · port $BLUE_PORT$" seen &&
+	test_grep "^color_green=green · warm · $v1 · port $GREEN_PORT$" seen &&
+	test_grep "^rollback_label=Rollback to green ($v1)$" seen
+'
+
 test_expect_success 'Rollback asked for confirmation and the color flipped' '
-	test_grep "^dialog=Roll demo back to the other color?$" seen &&
+	test_grep "^dialog=Send demo traffic back to green, which runs $(echo $V1 | cut -c1-12)?$" seen &&
 	test_grep "^rollback_color_changed=true$" seen &&
 	test_grep "^log_has_switch=true$" seen &&
 	# nginx_test + nginx_reload ran inside the switch step.
@@ -77,6 +84,20 @@ test_expect_success 'Redeploy of the oldest row made it live again' '
 	test_grep "^redeploy_color_changed=true$" seen &&
 	test_grep "^live_commit_after=$(echo $V1 | cut -c1-12)$" seen &&
 	test "$(api_get "/api/apps/demo/deployments?limit=1" ".deployments[0] | \"\(.kind) \(.status)\"")" = "redeploy succeeded"
+'
+
+test_expect_success 'a failed health check: the page shows why, and what Rollback would do' '
+	commit_push unhealthy yes "healthz says 503" && bad=$DEPLOYMENT &&
+	wait_status $bad failed &&
+	good=$(git -C work rev-parse HEAD~1 | cut -c1-12) &&
+	{ node "$TEST_DIRECTORY/browser/dashboard-failure.js" "$TURNOUT_URL" test-token \
+		"$ARTIFACTS/dashboard-failure.png" >seen-failure 2>browser.err || :; } &&
+	cat seen-failure browser.err &&
+	test_grep "^done=1$" seen-failure &&
+	test_grep "^failed_step=verify · failed" seen-failure &&
+	test_grep "^failed_detail=green (port $GREEN_PORT) is not healthy after 5 s and [0-9]* attempts; the last: HTTP 503: not ready$" seen-failure &&
+	test_grep "^color_green=green · stopped · " seen-failure &&
+	test_grep "^rollback_label=Rollback: redeploy [0-9a-f]* to green$" seen-failure
 '
 
 test_expect_success 'readable on a phone, screenshots kept' '

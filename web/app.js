@@ -73,6 +73,8 @@ function renderSteps(ol, steps) {
       (s.finished_at ? ' · ' + ((s.finished_at - s.started_at) / 1000).toFixed(1) + ' s' : '') +
       (s.command_ms > 0 ? ' (' + (s.command_ms / 1000).toFixed(1) + ' s in your commands)' : ''));
     if (s.detail) li.title = s.detail;
+    /* Why a step failed is the first thing to read: shown, not hovered. */
+    if (s.detail && s.status === 'failed') li.appendChild(el('div', 'detail', s.detail));
     ol.appendChild(li);
   }
 }
@@ -163,10 +165,27 @@ async function renderApp(app) {
     $('.app-name', sec).textContent = app.name;
     $('.deploy', sec).onclick = () => act('Deploy the head of ' + app.branch + ' to ' + app.name,
       'POST', '/api/apps/' + encodeURIComponent(app.name) + '/deploy');
-    $('.rollback', sec).onclick = () => act('Roll ' + app.name + ' back to the other color',
-      'POST', '/api/apps/' + encodeURIComponent(app.name) + '/rollback');
     $('#apps').appendChild(sec);
   }
+  /* Both colors at a glance, and what Rollback would do. */
+  for (const c of ['blue', 'green']) {
+    const info = (app.colors && app.colors[c]) || {};
+    const li = $('.color-' + c, sec);
+    li.textContent = c + ' · ' + (info.state || 'empty') +
+      (info.commit ? ' · ' + short(info.commit) : '') + ' · ' +
+      (info.port ? 'port ' + info.port : '');
+    li.className = 'color-' + c + ' ' + (info.state || 'empty');
+  }
+  const rb = $('.rollback', sec);
+  const to = app.rollback_to;
+  rb.disabled = !to;
+  rb.textContent = !to ? 'Rollback (nothing to go back to)' :
+    to.how === 'switch' ? 'Rollback to ' + to.color + ' (' + short(to.commit) + ')' :
+      'Rollback: redeploy ' + short(to.commit) + ' to ' + to.color;
+  rb.onclick = () => act(to && to.how === 'switch' ?
+    'Send ' + app.name + ' traffic back to ' + to.color + ', which runs ' + short(to.commit) :
+    'Redeploy ' + short(to && to.commit) + ' of ' + app.name + ' to ' + (to && to.color),
+  'POST', '/api/apps/' + encodeURIComponent(app.name) + '/rollback');
   const badge = $('.color', sec);
   badge.textContent = app.active_color || 'none';
   badge.className = 'badge color ' + (app.active_color || '');

@@ -56,6 +56,11 @@ async function waitColor(page, want, ms) {
     say('post_without_csrf', await page.evaluate(async () =>
       (await fetch('/api/apps/demo/rollback', { method: 'POST', credentials: 'same-origin' })).status));
 
+    /* Both colors at a glance, and the Rollback button says where it goes. */
+    say('color_blue', (await page.textContent('#app-demo [data-testid=color-blue]')).trim());
+    say('color_green', (await page.textContent('#app-demo [data-testid=color-green]')).trim());
+    say('rollback_label', (await page.textContent('#app-demo .rollback')).trim());
+
     /* Rollback: one click (and a confirmation), the color flips. */
     const before = await colorOf(page);
     const other = before === 'blue' ? 'green' : 'blue';
