@@ -119,6 +119,9 @@ probe_once(const char *url, const char *unix_socket, int timeout_ms, struct prob
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, why);
 	why[0] = '\0';
 	rc = curl_easy_perform(curl);
+	/* A body's last newline is not worth a trailing blank in the log. */
+	for (size_t n = strlen(res->excerpt); n > 0 && res->excerpt[n - 1] == ' '; n--)
+		res->excerpt[n - 1] = '\0';
 	if (rc != CURLE_OK)
 		snprintf(res->error, sizeof res->error, "%s: %s", error_kind(rc),
 		    why[0] != '\0' ? why : curl_easy_strerror(rc));

@@ -182,6 +182,12 @@ test_expect_success 'and each webhook answer, by app and sender' '
 	prom_is "turnout_webhook_requests_total{app=\"demo\",sender=\"github\",answer=\"bad_method\"}" 1 &&
 	prom_is "turnout_webhook_requests_total{app=\"demo\",sender=\"github\",answer=\"bad_proof\"}" 1 &&
 	test "$(prom_value "process_open_fds")" -gt 3 &&
+	# With every family filled in, the output is still clean.
+	curl -fsS -H "Authorization: Bearer test-token" "$TURNOUT_URL/metrics" >metrics.txt &&
+	"$PROMTOOL" check metrics <metrics.txt >lint.out 2>&1 &&
+	test_must_be_empty lint.out &&
+	test_grep "^turnout_webhook_requests_total{" metrics.txt &&
+	test_grep "^turnout_drains_total{" metrics.txt &&
 	test -n "$(prom_value "process_start_time_seconds")"
 '
 
