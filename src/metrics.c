@@ -233,11 +233,14 @@ static void
 histo_series(void *ctx, const struct store_series *s)
 {
 	struct histo *h = ctx;
-	const char *values[4] = { s->label[0], s->label[1], s->label[2], NULL };
-	const char *names[4] = { h->names[0], h->names[1], h->names[2], NULL };
+	const char *values[4] = { NULL, NULL, NULL, NULL }, *names[4] = { NULL, NULL, NULL, NULL };
 	size_t n = h->n;
 	char series[160], extra[48];
 
+	for (size_t i = 0; i < n; i++) {
+		names[i] = h->names[i];
+		values[i] = s->label[i];
+	}
 	if (h->cfg != NULL) {
 		/* switch_duration: the app's kind of switch, from the config. */
 		const struct app_config *app = conf_app(h->cfg, s->label[0]);

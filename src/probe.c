@@ -123,7 +123,7 @@ probe_once(const char *url, const char *unix_socket, int timeout_ms, struct prob
 	for (size_t n = strlen(res->excerpt); n > 0 && res->excerpt[n - 1] == ' '; n--)
 		res->excerpt[n - 1] = '\0';
 	if (rc != CURLE_OK)
-		snprintf(res->error, sizeof res->error, "%s: %s", error_kind(rc),
+		snprintf(res->error, sizeof res->error, "%s: %.200s", error_kind(rc),
 		    why[0] != '\0' ? why : curl_easy_strerror(rc));
 	else
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);

@@ -119,13 +119,16 @@ test_expect_success 'a database of an older version is migrated and keeps its ro
 	    INSERT INTO deployments (id, app, status, created_at) VALUES (7, '"'"'demo'"'"', '"'"'succeeded'"'"', 1);
 	    INSERT INTO steps (deployment, name, status, started_at, finished_at) VALUES (7, '"'"'fetch'"'"', '"'"'succeeded'"'"', 1, 2);" &&
 	start_turnout &&
-	test "$(db "PRAGMA user_version")" = 3 &&
+	test "$(db "PRAGMA user_version")" = 4 &&
 	test "$(deployment 7 .status)" = succeeded &&
 	test "$(deployment 7 ".steps[] | \"\(.name)|\(.status)|\(.command_ms)\"")" = "fetch|succeeded|0" &&
 	# (the drains are not in any answer)
 	test "$(db "SELECT count(*) FROM drains")" = 0 &&
 	test_grep "database migrated to version 2" turnout.log &&
-	test_grep "database migrated to version 3" turnout.log
+	test_grep "database migrated to version 3" turnout.log &&
+	test_grep "database migrated to version 4" turnout.log &&
+	# A color of an old row is neither known running nor stopped.
+	test "$(db "SELECT quote(blue_running) FROM apps WHERE name = '"'"'demo'"'"'")" = NULL
 '
 
 test_done
