@@ -26,7 +26,7 @@ test_expect_success 'TURNOUT_SOCKET reaches the commands; health goes through th
 	printf "TURNOUT_OLD_SOCKET=%s\nTURNOUT_SOCKET=%s\n" "$SOCKS/blue.sock" "$SOCKS/green.sock" >expect &&
 	test_cmp expect run/env &&
 	deployment_log $DEPLOYMENT >log &&
-	test_grep "GET http://localhost/healthz until 2xx" log &&
+	test_grep "GET http://localhost/healthz on green.s socket $SOCKS/green.sock until 2xx" log &&
 	test_grep "green is healthy after" log &&
 	# Over TCP that URL gets no 200: the one above came through the socket.
 	test "$(curl -s -o /dev/null -w "%{http_code}" http://localhost/healthz)" != 200 &&
