@@ -296,19 +296,6 @@ api_get_deployment(const struct api *api, struct MHD_Connection *c, int64_t id)
 }
 
 /* GET /api/apps */
-/* What color i runs: live, warm (runs, not live), stopped, or empty (never started). */
-static const char *
-color_state(const struct store_app *a, int i)
-{
-	static const char *const names[] = { "blue", "green" };
-
-	if (a->active_color != NULL && strcmp(a->active_color, names[i]) == 0)
-		return "live";
-	if (a->commit[i] == NULL)
-		return "empty";
-	return a->running[i] == 0 ? "stopped" : "warm";
-}
-
 /*
  * Where a rollback would go now, as pipeline.c's rollback decides: the
  * other color's release when it once served and is not bad (switched to
@@ -360,9 +347,9 @@ api_apps(const struct api *api, struct MHD_Connection *c)
 			    queued ? "queued" :
 				     "idle",
 			"queue", (json_int_t)queued, "colors", "blue", "port", app->blue_port,
-			"commit", json_text(a.commit[0]), "state", color_state(&a, 0), "green",
-			"port", app->green_port, "commit", json_text(a.commit[1]), "state",
-			color_state(&a, 1), "branch", app->branch, "keep_old", app->keep_old,
+			"commit", json_text(a.commit[0]), "state", store_color_state(&a, 0),
+			"green", "port", app->green_port, "commit", json_text(a.commit[1]), "state",
+			store_color_state(&a, 1), "branch", app->branch, "keep_old", app->keep_old,
 			"rollback_to", rollback_target(api, app, &a)));
 		if (running)
 			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1),

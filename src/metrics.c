@@ -297,6 +297,13 @@ webhook_series(void *ctx, const char *app, const char *sender, const char *answe
 	out_int(ctx, "turnout_webhook_requests_total", names, values, 3, (long long)n);
 }
 
+/* What the per-app gauges are made of, read once per app for a scrape. */
+struct app_now {
+	struct store_app a;
+	int known; /* the app has a row */
+	int64_t queued, running;
+};
+
 /* The apps table, per app: live color, release info, queue. */
 static void
 app_families(struct out *o, const struct config *cfg, struct store *st)
@@ -305,61 +312,56 @@ app_families(struct out *o, const struct config *cfg, struct store *st)
 	static const char *const info[] = { "app", "color", "commit", "role" };
 	static const char *const app_only[] = { "app" };
 	static const char *const colors[] = { "blue", "green" };
+	struct app_now *now = xcalloc(cfg->napps, sizeof *now);
 
+	/* A family's samples go together: read everything first. */
+	for (size_t i = 0; i < cfg->napps; i++) {
+		now[i].known = store_get_app(st, cfg->apps[i]->name, &now[i].a) == 0;
+		store_app_queue(st, cfg->apps[i]->name, &now[i].queued, &now[i].running);
+	}
 	out_family(o, "turnout_live_color", "gauge",
 	    "1 for the color the proxy sends the app's traffic to.");
-	for (size_t i = 0; i < cfg->napps; i++) {
-		struct store_app a;
-
-		if (store_get_app(st, cfg->apps[i]->name, &a) != 0)
-			continue;
-		for (int c = 0; c < 2; c++) {
+	for (size_t i = 0; i < cfg->napps; i++)
+		for (int c = 0; c < 2 && now[i].known; c++) {
 			const char *v[] = { cfg->apps[i]->name, colors[c] };
 
 			out_int(o, "turnout_live_color", app_color, v, 2,
-			    a.active_color != NULL && strcmp(a.active_color, colors[c]) == 0);
+			    strcmp(store_color_state(&now[i].a, c), "live") == 0);
 		}
-		store_app_release(&a);
-	}
 	out_family(o, "turnout_release_info", "gauge",
 	    "1 for what each color runs: role live (serves), warm (runs, for a rollback).");
-	for (size_t i = 0; i < cfg->napps; i++) {
-		struct store_app a;
-
-		if (store_get_app(st, cfg->apps[i]->name, &a) != 0)
-			continue;
-		for (int c = 0; c < 2; c++) {
-			int live = a.active_color != NULL && strcmp(a.active_color, colors[c]) == 0;
-			char commit[16];
-			const char *v[] = { cfg->apps[i]->name, colors[c], commit,
-				live ? "live" : "warm" };
+	for (size_t i = 0; i < cfg->napps; i++)
+		for (int c = 0; c < 2 && now[i].known; c++) {
+			const struct store_app *a = &now[i].a;
+			const char *state = store_color_state(a, c);
+			int live = strcmp(state, "live") == 0;
+			const char *commit =
+			    live && a->live_commit != NULL ? a->live_commit : a->commit[c];
+			char shortid[16];
+			const char *v[] = { cfg->apps[i]->name, colors[c], shortid, state };
 
 			/* A color never started, or stopped since, runs nothing. */
-			if (a.commit[c] == NULL || (!live && a.running[c] == 0))
+			if (commit == NULL || (!live && strcmp(state, "warm") != 0))
 				continue;
-			snprintf(commit, sizeof commit, "%.12s",
-			    live && a.live_commit != NULL ? a.live_commit : a.commit[c]);
+			snprintf(shortid, sizeof shortid, "%.12s", commit);
 			out_int(o, "turnout_release_info", info, v, 4, 1);
 		}
-		store_app_release(&a);
-	}
 	out_family(o, "turnout_queue_length", "gauge", "Deployments queued, not yet running.");
 	for (size_t i = 0; i < cfg->napps; i++) {
-		int64_t queued = 0, running = 0;
 		const char *v[] = { cfg->apps[i]->name };
 
-		store_app_queue(st, cfg->apps[i]->name, &queued, &running);
-		out_int(o, "turnout_queue_length", app_only, v, 1, (long long)queued);
+		out_int(o, "turnout_queue_length", app_only, v, 1, (long long)now[i].queued);
 	}
 	out_family(o, "turnout_deployment_running", "gauge",
 	    "1 while a deployment of the app runs.");
 	for (size_t i = 0; i < cfg->napps; i++) {
-		int64_t queued = 0, running = 0;
 		const char *v[] = { cfg->apps[i]->name };
 
-		store_app_queue(st, cfg->apps[i]->name, &queued, &running);
-		out_int(o, "turnout_deployment_running", app_only, v, 1, running > 0);
+		out_int(o, "turnout_deployment_running", app_only, v, 1, now[i].running > 0);
 	}
+	for (size_t i = 0; i < cfg->napps; i++)
+		store_app_release(&now[i].a);
+	free(now);
 }
 
 /* The usual process_* series, of this (the network-facing) process, from /proc. */

@@ -25,6 +25,20 @@
 #include "xmalloc.h"
 #include "banned.h"
 
+/* Makes state_dir/releases (or its APP dir, app not NULL) 0711. Returns 0, or -1 having said why. */
+static int
+serve_enterable(const char *dir, const char *app)
+{
+	char *sub =
+	    app == NULL ? xasprintf("%s/releases", dir) : xasprintf("%s/releases/%s", dir, app);
+	int rc = fsutil_mkdirs(sub, 0711, 0711) == 0 && chmod(sub, 0711) == 0 ? 0 : -1;
+
+	if (rc != 0)
+		log_error("cannot make '%s' reachable for deploy_user: %s", sub, strerror(errno));
+	free(sub);
+	return rc;
+}
+
 /*
  * The state dir holds the database and checked-out code: only the daemon's
  * user may look inside. With deploy_user, that user must reach its release
@@ -51,18 +65,11 @@ serve_state_dir(const struct config *cfg)
 		    strerror(errno));
 	if (cfg->server.deploy_user == NULL)
 		return 0;
-	for (size_t i = 0; i <= cfg->napps; i++) {
-		char *sub = i == 0 ? xasprintf("%s/releases", dir) :
-				     xasprintf("%s/releases/%s", dir, cfg->apps[i - 1]->name);
-
-		if (fsutil_mkdirs(sub, 0711, 0711) != 0 || chmod(sub, 0711) != 0) {
-			log_error("cannot make '%s' reachable for deploy_user: %s", sub,
-			    strerror(errno));
-			free(sub);
+	if (serve_enterable(dir, NULL) != 0)
+		return -1;
+	for (size_t i = 0; i < cfg->napps; i++)
+		if (serve_enterable(dir, cfg->apps[i]->name) != 0)
 			return -1;
-		}
-		free(sub);
-	}
 	return 0;
 }
 

@@ -28,6 +28,18 @@ store_app_release(struct store_app *a)
 	memset(a, 0, sizeof *a);
 }
 
+const char *
+store_color_state(const struct store_app *a, int i)
+{
+	static const char *const names[] = { "blue", "green" };
+
+	if (a->active_color != NULL && strcmp(a->active_color, names[i]) == 0)
+		return "live";
+	if (a->commit[i] == NULL)
+		return "empty";
+	return a->running[i] == 0 ? "stopped" : "warm";
+}
+
 int
 store_app_ensure(struct store *st, const char *app)
 {

@@ -93,6 +93,11 @@ struct store_app {
 	int running[2];   /* 1 started, 0 stopped since, -1 not known */
 };
 void store_app_release(struct store_app *a);
+/*
+ * What color i (0 blue, 1 green) of a runs: "live" (the proxy sends it
+ * traffic), "warm" (runs, not live), "stopped", or "empty" (never started).
+ */
+const char *store_color_state(const struct store_app *a, int i);
 
 /* Makes sure the app has a row. */
 int store_app_ensure(struct store *st, const char *app);

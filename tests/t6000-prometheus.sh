@@ -49,6 +49,17 @@ webhook_count () {
 	prom_value "sum(turnout_webhook_requests_total{answer=\"$1\"})"
 }
 
+# write_prometheus_yml TARGET [TOKEN_FILE]: scrape turnout at TARGET every
+# second (with the token when given), with turnout's alert rules.
+write_prometheus_yml () {
+	{
+		printf 'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n'
+		printf 'rule_files: [ "%s" ]\nscrape_configs:\n  - job_name: turnout\n' "$RULES"
+		test -z "${2:-}" || printf '    authorization:\n      credentials_file: %s\n' "$2"
+		printf '    static_configs:\n      - targets: [ "%s" ]\n' "$1"
+	} >prometheus.yml
+}
+
 # Starts Prometheus on 127.0.0.1:$PROM_PORT with ./prometheus.yml (a
 # function, so that "cmd && start_prometheus" does not send the whole &&
 # list to the background).
@@ -63,18 +74,7 @@ test_expect_success 'set up the stack and a Prometheus that scrapes turnout ever
 	setup_stack &&
 	PROM_PORT=$(free_port) &&
 	turnout_port=${TURNOUT_URL##*:} &&
-	cat >prometheus.yml <<-EOF &&
-	global:
-	  scrape_interval: 1s
-	  evaluation_interval: 1s
-	rule_files: [ "$RULES" ]
-	scrape_configs:
-	  - job_name: turnout
-	    authorization:
-	      credentials_file: $PWD/token
-	    static_configs:
-	      - targets: [ "127.0.0.1:$turnout_port" ]
-	EOF
+	write_prometheus_yml "127.0.0.1:$turnout_port" "$PWD/token" &&
 	"$PROMTOOL" check config prometheus.yml >check.out &&
 	start_prometheus &&
 	test_wait_until 30 curl -fsS "http://127.0.0.1:$PROM_PORT/-/ready" -o /dev/null &&
@@ -236,16 +236,7 @@ test_expect_success 'metrics_listen: /metrics without a token there, and only /m
 '
 
 test_expect_success 'Prometheus scrapes metrics_listen; the totals outlived the restart' '
-	cat >prometheus.yml <<-EOF &&
-	global:
-	  scrape_interval: 1s
-	  evaluation_interval: 1s
-	rule_files: [ "$RULES" ]
-	scrape_configs:
-	  - job_name: turnout
-	    static_configs:
-	      - targets: [ "127.0.0.1:$METRICS_PORT" ]
-	EOF
+	write_prometheus_yml "127.0.0.1:$METRICS_PORT" &&
 	kill -HUP $PROM_PID &&
 	test_wait_until 20 prom_answers "up{job=\"turnout\",instance=\"127.0.0.1:$METRICS_PORT\"}" 1 &&
 	prom_is "sum(turnout_deployments_finished_total{instance=\"127.0.0.1:$METRICS_PORT\"})" \
