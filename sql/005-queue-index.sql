@@ -4,3 +4,7 @@
 -- matches app and id but not status), so each webhook cost more as the
 -- history grew.
 CREATE INDEX deployments_queued ON deployments (app, id) WHERE status = 'queued';
+
+-- Delivery ids by age: the daily prune of those older than 30 days reads
+-- only them, where the primary key (app, delivery) made it walk them all.
+CREATE INDEX deliveries_by_age ON deliveries (received_at);

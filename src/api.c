@@ -195,10 +195,16 @@ api_queue(const struct api *api, struct MHD_Connection *c, const char *app, cons
 enum MHD_Result
 api_accepted(const struct api *api, struct MHD_Connection *c, const char *app, int64_t id)
 {
-	char url[64];
-
 	if (api->queued != NULL)
 		api->queued(api->queued_ctx, app);
+	return api_reply_accepted(c, id);
+}
+
+enum MHD_Result
+api_reply_accepted(struct MHD_Connection *c, int64_t id)
+{
+	char url[64];
+
 	snprintf(url, sizeof url, "/api/deployments/%lld", (long long)id);
 	return reply_json(c, MHD_HTTP_ACCEPTED,
 	    json_pack("{sIssss}", "deployment", (json_int_t)id, "status", "queued", "url", url));
@@ -460,7 +466,7 @@ static enum MHD_Result
 api_metrics(const struct api *api, struct MHD_Connection *c)
 {
 	size_t len;
-	char *text = metrics_render(api->cfg, api->st, api->hooks, &len);
+	char *text = metrics_render(api->cfg, api->scrapes, api->hooks, &len);
 
 	return reply_text(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len);
 }

@@ -20,6 +20,12 @@ typedef void (*api_queued_fn)(void *ctx, const char *app);
 struct api {
 	const struct config *cfg;
 	struct store *st;
+	/*
+	 * A connection of its own for /metrics: a scrape reads the whole
+	 * history (seconds at 100,000 deployments), and on st it would hold
+	 * up every webhook meanwhile. In WAL mode it reads beside the writes.
+	 */
+	struct store *scrapes;
 	struct sessions *sessions; /* dashboard logins */
 	api_queued_fn queued;
 	void *queued_ctx;
@@ -33,6 +39,8 @@ struct api {
  */
 enum MHD_Result api_accepted(const struct api *api, struct MHD_Connection *c, const char *app,
     int64_t id);
+/* The same answer without the wake: for intake's batches, which wake each worker once. */
+enum MHD_Result api_reply_accepted(struct MHD_Connection *c, int64_t id);
 
 /* The most a JSON request body may hold. */
 #define API_MAX_BODY 65536

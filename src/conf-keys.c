@@ -30,6 +30,11 @@ const struct key conf_server_keys[] = {
 	{ "user", K_STRING, S(user), 0, 0, NULL },
 	{ "deploy_user", K_USER, S(deploy_user), 0, 0, NULL },
 	{ "metrics_listen", K_METRICS_LISTEN, S(metrics_listen), 0, 0, NULL },
+	{ "trust_proxy", K_HEADER, S(trust_proxy), 0, 0, NULL },
+	{ "max_connections", K_INT, S(max_connections), 16, 65536, "512" },
+	{ "max_connections_per_client", K_INT, S(max_per_client), 1, 65536, "32" },
+	{ "header_timeout", K_INT, S(header_timeout), 1, 3600, "10" },
+	{ "body_timeout", K_INT, S(body_timeout), 1, 3600, "60" },
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 #undef S
@@ -319,6 +324,19 @@ loader_set(struct loader *ld, const struct key *k, void *base, const char *value
 	int b;
 
 	switch (k->type) {
+	case K_HEADER:
+		/* RFC 9110 token characters: what a header name may hold. */
+		if (*value == '\0' ||
+		    value[strspn(value,
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			"!#$%&'*+-.^_`|~")] != '\0') {
+			loader_error(ld, ld->line,
+			    "'%s' must be a header name, such as X-Forwarded-For", k->name);
+			return;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		break;
 	case K_STRING:
 	case K_COMMAND:
 	case K_URL:

@@ -16,6 +16,7 @@ enum key_type {
 	K_PATH,    /* a file name; relative ones are taken from the config's dir */
 	K_COMMAND, /* a shell command line from the operator */
 	K_URL,     /* http:// or https:// */
+	K_HEADER,  /* an HTTP header name */
 	K_INT,
 	K_BOOL,
 	K_PORT,

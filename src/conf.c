@@ -372,6 +372,7 @@ conf_free(struct config *cfg)
 	conf_user_free(cfg->server.deploy_user);
 	free(cfg->server.metrics_listen);
 	free(cfg->server.metrics_host);
+	free(cfg->server.trust_proxy);
 	if (cfg->server.token != NULL)
 		explicit_bzero(cfg->server.token, strlen(cfg->server.token));
 	free(cfg->server.token);

@@ -75,6 +75,12 @@ struct server_config {
 	char *metrics_listen; /* as written; NULL: /metrics only with the token */
 	char *metrics_host;   /* parsed from metrics_listen */
 	int metrics_port;
+	/* a header naming the client, believed from a proxy on loopback; NULL: none */
+	char *trust_proxy;
+	int max_connections; /* open at once, all clients together */
+	int max_per_client; /* open connections of one address, or requests of one proxied client */
+	int header_timeout; /* seconds from a connection (or its last answer) to a request's head */
+	int body_timeout;   /* seconds from a request's head to the end of its body */
 };
 
 struct config {

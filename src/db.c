@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -21,6 +22,9 @@
 #include "store.h"
 #include "xmalloc.h"
 #include "banned.h"
+
+/* Tries of db_busy: 0.13 s in steps up to 5 ms, then 5 ms each, about 5 s in all. */
+#define DB_BUSY_TRIES 1025
 
 int
 db_exec(struct store *st, const char *sql, char **cause)
@@ -45,16 +49,60 @@ db_bind_text(sqlite3_stmt *stmt, int i, const char *s)
 		sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
 }
 
+/*
+ * Returns a prepared statement for sql: the cached one when it is free,
+ * else a new one, cached while there is room. The caller holds the lock.
+ */
+static sqlite3_stmt *
+db_lookup(struct store *st, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	int i;
+
+	for (i = 0; i < st->ncache; i++) {
+		struct db_cached *c = &st->cache[i];
+
+		if (c->sql == sql && !c->busy && strcmp(sqlite3_sql(c->stmt), sql) == 0) {
+			c->busy = 1;
+			return c->stmt;
+		}
+	}
+	/* PERSISTENT: kept for long, so SQLite gives it memory of its own. */
+	if (sqlite3_prepare_v3(st->db, sql, -1,
+		st->ncache < DB_CACHE_SIZE ? SQLITE_PREPARE_PERSISTENT : 0, &stmt,
+		NULL) != SQLITE_OK) {
+		log_error("cannot prepare '%.60s': %s", sql, sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	if (st->ncache < DB_CACHE_SIZE)
+		st->cache[st->ncache++] = (struct db_cached){ sql, stmt, 1 };
+	return stmt;
+}
+
+void
+db_release(struct store *st, sqlite3_stmt *stmt)
+{
+	if (stmt == NULL)
+		return;
+	for (int i = 0; i < st->ncache; i++) {
+		if (st->cache[i].stmt == stmt) {
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			st->cache[i].busy = 0;
+			return;
+		}
+	}
+	sqlite3_finalize(stmt);
+}
+
 /* db_prepare with a va_list. The caller holds the lock. */
 static sqlite3_stmt *
 db_vprepare(struct store *st, const char *sql, const char *types, va_list ap)
 {
-	sqlite3_stmt *stmt;
+	sqlite3_stmt *stmt = db_lookup(st, sql);
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		log_error("cannot prepare '%.60s': %s", sql, sqlite3_errmsg(st->db));
+	if (stmt == NULL)
 		return NULL;
-	}
 	for (int i = 0; types[i] != '\0'; i++) {
 		if (types[i] == 's')
 			db_bind_text(stmt, i + 1, va_arg(ap, const char *));
@@ -87,20 +135,20 @@ db_do(struct store *st, const char *sql, const char *types, ...)
 	va_start(ap, types);
 	stmt = db_vprepare(st, sql, types, ap);
 	va_end(ap);
-	if (stmt != NULL && (rc = db_stmt_done(stmt)) != 0)
+	if (stmt != NULL && (rc = db_stmt_done(st, stmt)) != 0)
 		log_error("'%.60s' failed: %s", sql, sqlite3_errmsg(st->db));
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
 
 int64_t
-db_stmt_int(sqlite3_stmt *stmt, int64_t def)
+db_stmt_int(struct store *st, sqlite3_stmt *stmt, int64_t def)
 {
 	int64_t v = def;
 
 	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
 		v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	db_release(st, stmt);
 	return v;
 }
 
@@ -120,7 +168,7 @@ db_veach(struct store *st, int (*row)(sqlite3_stmt *, void *), void *ctx, const 
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && row(stmt, ctx) == 0)
 		;
-	sqlite3_finalize(stmt);
+	db_release(st, stmt);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
@@ -202,11 +250,11 @@ db_column_text(sqlite3_stmt *stmt, int i)
 }
 
 int
-db_stmt_done(sqlite3_stmt *stmt)
+db_stmt_done(struct store *st, sqlite3_stmt *stmt)
 {
 	int rc = stmt != NULL && sqlite3_step(stmt) == SQLITE_DONE ? 0 : -1;
 
-	sqlite3_finalize(stmt);
+	db_release(st, stmt);
 	return rc;
 }
 
@@ -288,6 +336,26 @@ db_migrate(struct store *st, char **cause)
 	return 0;
 }
 
+/*
+ * The busy handler: the other process holds the write lock. SQLite's own
+ * (sqlite3_busy_timeout) sleeps 1 ms at first and soon 10 ms and more,
+ * while the other side's transactions take well under a millisecond; each
+ * sleep would be added to the answer of every webhook that waits. So: steps
+ * of 100 us growing to 5 ms, giving up after about 5 s as before.
+ */
+static int
+db_busy(void *ctx, int count)
+{
+	long us = count < 50 ? 100L * (count + 1) : 5000L;
+	struct timespec ts = { 0, us * 1000L };
+
+	(void)ctx;
+	if (count >= DB_BUSY_TRIES)
+		return 0;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 struct store *
 store_open(const char *path, char **cause)
 {
@@ -302,7 +370,7 @@ store_open(const char *path, char **cause)
 		    st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_busy_handler(st->db, db_busy, NULL);
 	/*
 	 * The database holds who pushed what: only the daemon's user reads
 	 * it, whatever the umask. Its -wal and -shm files take its mode.
@@ -331,6 +399,8 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	for (int i = 0; i < st->ncache; i++)
+		sqlite3_finalize(st->cache[i].stmt);
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
 	free(st);

@@ -18,10 +18,25 @@
 
 #include "store.h"
 
-/* One connection, shared by threads: every use of db holds lock. */
+/* How many statements stay prepared: more than the store has. */
+#define DB_CACHE_SIZE 96
+
+/* A statement kept prepared for its SQL text; busy while a caller holds it. */
+struct db_cached {
+	const char *sql; /* the caller's text, compared by address, then by content */
+	sqlite3_stmt *stmt;
+	int busy;
+};
+
+/*
+ * One connection, shared by threads: every use of db, and of the cache of
+ * prepared statements, holds lock.
+ */
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t lock;
+	struct db_cached cache[DB_CACHE_SIZE];
+	int ncache;
 };
 
 /*
@@ -36,9 +51,13 @@ void db_bind_text(sqlite3_stmt *stmt, int i, const char *s);
 /*
  * Prepares sql and binds the arguments by the letters of types: 's' a
  * string (NULL binds NULL), 'i' an int64_t. Returns a statement the caller
- * finalizes, or NULL (logged). The caller holds the lock.
+ * gives back with db_release, or NULL (logged). The caller holds the lock.
+ * The statement is prepared once per SQL text and kept: sql is best a
+ * string literal, since parsing costs more than most of the queries.
  */
 sqlite3_stmt *db_prepare(struct store *st, const char *sql, const char *types, ...);
+/* Gives back a statement of db_prepare (reset for its next use); NULL is ignored. */
+void db_release(struct store *st, sqlite3_stmt *stmt);
 
 /*
  * Runs a statement that returns no rows, arguments as for db_prepare,
@@ -48,11 +67,11 @@ sqlite3_stmt *db_prepare(struct store *st, const char *sql, const char *types, .
 int db_do(struct store *st, const char *sql, const char *types, ...);
 
 /*
- * Steps a query whose answer is one integer and finalizes it; returns def
+ * Steps a query whose answer is one integer and releases it; returns def
  * when there is no row, stmt is NULL or on an error. With db_prepare, for
  * a caller that holds the lock.
  */
-int64_t db_stmt_int(sqlite3_stmt *stmt, int64_t def);
+int64_t db_stmt_int(struct store *st, sqlite3_stmt *stmt, int64_t def);
 /* The same for sql with arguments as for db_prepare, taking the lock itself. */
 int64_t db_int(struct store *st, int64_t def, const char *sql, const char *types, ...);
 
@@ -80,8 +99,8 @@ void *db_rows(struct store *st, size_t size, void (*fill)(sqlite3_stmt *stmt, vo
 /* Returns a new copy of text column i, or NULL for a NULL column. */
 char *db_column_text(sqlite3_stmt *stmt, int i);
 
-/* Steps a statement that returns no rows and finalizes it; NULL fails. Returns 0 or -1. */
-int db_stmt_done(sqlite3_stmt *stmt);
+/* Steps a statement that returns no rows and releases it; NULL fails. Returns 0 or -1. */
+int db_stmt_done(struct store *st, sqlite3_stmt *stmt);
 
 /* Ends the transaction: COMMIT when ok is 0, else ROLLBACK. Returns 0 or -1. */
 int db_end_tx(struct store *st, int ok);

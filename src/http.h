@@ -27,13 +27,15 @@ int http_bound_port(int fd);
  * Serves on the listening socket fd (from http_listen; stolen: the server
  * closes it when it stops) in libmicrohttpd's own threads, and when
  * metrics_fd is not -1 (from http_listen_metrics, stolen too) GET /metrics
- * without a token on that one, and nothing else. cfg and st are borrowed
- * and must outlive the server. queued (may be NULL) is called with ctx
- * after each deployment is queued. Returns NULL and sets *cause (new
+ * without a token on that one, and nothing else. cfg, st and scrapes (a
+ * second connection to the same database, for /metrics: see struct api)
+ * are borrowed and must outlive the server. queued (may be NULL) is
+ * called with ctx once a batch of webhooks, or an API request, has
+ * queued deployments of an app. Returns NULL and sets *cause (new
  * string) on failure (the process then ends: fd may be closed already).
  */
-struct http *http_start(const struct config *cfg, struct store *st, int fd, int metrics_fd,
-    api_queued_fn queued, void *ctx, char **cause);
+struct http *http_start(const struct config *cfg, struct store *st, struct store *scrapes, int fd,
+    int metrics_fd, api_queued_fn queued, void *ctx, char **cause);
 
 /* Stops serving, waits for the threads, frees h; NULL is a no-op. */
 void http_stop(struct http *h);

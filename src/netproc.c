@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -355,10 +356,34 @@ watch_worker_side(void *arg)
 	return NULL;
 }
 
+/*
+ * Raises the limit of open files to the hard limit: max_connections
+ * sockets must fit beside the database and the pipes. Says so when they
+ * cannot.
+ */
+static void
+raise_nofile(const struct config *cfg)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cfg->server.max_connections + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < want)
+		log_warn("max_connections %d needs %llu open files, but the limit is %llu;"
+			 " raise it (LimitNOFILE= in the service unit)",
+		    cfg->server.max_connections, (unsigned long long)want,
+		    (unsigned long long)rl.rlim_cur);
+}
+
 int
 netproc_main(const struct config *cfg)
 {
-	struct store *store = NULL;
+	struct store *store = NULL, *scrapes = NULL;
 	struct http *http = NULL;
 	char *cause = NULL, *dbpath, ready = MSG_READY;
 	pthread_t watcher;
@@ -372,15 +397,17 @@ netproc_main(const struct config *cfg)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	raise_nofile(cfg);
 	dbpath = xasprintf("%s/turnout.db", cfg->server.state_dir);
 	/*
 	 * The database is opened while the rights to it are still ours; the
 	 * filter comes before the server's threads, which inherit it.
 	 */
 	if ((store = store_open(dbpath, &cause)) == NULL ||
+	    (scrapes = store_open(dbpath, &cause)) == NULL ||
 	    drop_privileges(cfg->server.user, &cause) != 0 ||
 	    (sandboxed = sandbox_apply(&cause)) < 0 ||
-	    (http = http_start(cfg, store, NETPROC_LISTEN_FD,
+	    (http = http_start(cfg, store, scrapes, NETPROC_LISTEN_FD,
 		 cfg->server.metrics_listen != NULL ? NETPROC_METRICS_FD : -1, tell_queued, NULL,
 		 &cause)) == NULL) {
 		log_error("network process: %s", cause);
@@ -401,6 +428,7 @@ netproc_main(const struct config *cfg)
 	status = 0;
 out:
 	http_stop(http);
+	store_close(scrapes);
 	store_close(store);
 	free(dbpath);
 	return status;

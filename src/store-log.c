@@ -37,7 +37,7 @@ insert_lines(struct store *st, int64_t deployment, const struct store_line *line
 	}
 	if (stmt == NULL)
 		rc = -1;
-	sqlite3_finalize(stmt);
+	db_release(st, stmt);
 	return rc;
 }
 
@@ -52,10 +52,11 @@ store_step_begin(struct store *st, int64_t deployment, const char *name,
 		int rc = insert_lines(st, deployment, lines, n);
 
 		if (rc == 0 &&
-		    db_stmt_done(db_prepare(st,
-			"INSERT INTO steps (deployment, name,"
-			" started_at) VALUES (?, ?, ?)",
-			"isi", deployment, name, clock_real_ms())) == 0)
+		    db_stmt_done(st,
+			db_prepare(st,
+			    "INSERT INTO steps (deployment, name,"
+			    " started_at) VALUES (?, ?, ?)",
+			    "isi", deployment, name, clock_real_ms())) == 0)
 			id = sqlite3_last_insert_rowid(st->db);
 		if (db_progress_end(st, id >= 0 ? 0 : -1) != 0)
 			id = -1;
@@ -74,10 +75,12 @@ store_step_end(struct store *st, int64_t deployment, int64_t step, const char *s
 	if (db_progress_begin(st) == 0) {
 		rc = insert_lines(st, deployment, lines, n);
 		if (rc == 0 && step >= 0)
-			rc = db_stmt_done(db_prepare(st,
-			    "UPDATE steps SET status = ?, detail = ?,"
-			    " finished_at = ?, command_ms = ? WHERE id = ?",
-			    "ssiii", status, detail, clock_real_ms(), (int64_t)command_ms, step));
+			rc = db_stmt_done(st,
+			    db_prepare(st,
+				"UPDATE steps SET status = ?, detail = ?,"
+				" finished_at = ?, command_ms = ? WHERE id = ?",
+				"ssiii", status, detail, clock_real_ms(), (int64_t)command_ms,
+				step));
 		rc = db_progress_end(st, rc);
 	}
 	pthread_mutex_unlock(&st->lock);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,60 +55,102 @@ deployment_from_row(sqlite3_stmt *stmt, void *elem)
 static int
 supersede_older(struct store *st, const char *app, int64_t id, int64_t now)
 {
-	return db_stmt_done(db_prepare(st,
-	    "UPDATE deployments SET status = 'superseded',"
-	    " finished_at = ?, error = 'a newer deployment was queued' WHERE app = ?"
-	    " AND status = 'queued' AND id < ?",
-	    "isi", now, app, id));
+	return db_stmt_done(st,
+	    db_prepare(st,
+		"UPDATE deployments SET status = 'superseded',"
+		" finished_at = ?, error = 'a newer deployment was queued' WHERE app = ?"
+		" AND status = 'queued' AND id < ?",
+		"isi", now, app, id));
+}
+
+/*
+ * Queues one deployment inside the caller's transaction, under a savepoint
+ * of its own so that a failure takes back only its own rows. The caller
+ * holds the lock.
+ */
+static enum store_enqueue
+enqueue_one(struct store *st, const struct store_request *req, int64_t now, int64_t *id,
+    char **cause)
+{
+	int64_t prev = 0;
+	int rc;
+
+	if (req->delivery != NULL)
+		prev = db_stmt_int(st,
+		    db_prepare(st,
+			"SELECT deployment FROM deliveries WHERE app = ? AND delivery = ?", "ss",
+			req->app, req->delivery),
+		    0);
+	if (prev > 0) {
+		*id = prev;
+		return STORE_DUPLICATE;
+	}
+	rc = db_stmt_done(st, db_prepare(st, "SAVEPOINT enqueue", ""));
+	if (rc == 0)
+		rc = db_stmt_done(st,
+		    db_prepare(st,
+			"INSERT INTO deployments (app, kind, commit_sha, ref,"
+			" sender, delivery, author, message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			"ssssssssi", req->app, req->kind, req->commit, req->ref, req->sender,
+			req->delivery, req->author, req->message, now));
+	*id = sqlite3_last_insert_rowid(st->db);
+	if (rc == 0 && req->delivery != NULL)
+		rc = db_stmt_done(st,
+		    db_prepare(st,
+			"INSERT INTO deliveries (app, delivery, deployment,"
+			" received_at) VALUES (?, ?, ?, ?)",
+			"ssii", req->app, req->delivery, *id, now));
+	if (rc == 0)
+		rc = supersede_older(st, req->app, *id, now);
+	if (rc != 0) {
+		*cause = xstrdup(sqlite3_errmsg(st->db));
+		db_stmt_done(st, db_prepare(st, "ROLLBACK TO enqueue", ""));
+	}
+	db_stmt_done(st, db_prepare(st, "RELEASE enqueue", ""));
+	return rc == 0 ? STORE_QUEUED : STORE_FAILED;
+}
+
+int
+store_enqueue_batch(struct store *st, const struct store_request *const *reqs,
+    struct store_queued *out, int n)
+{
+	int64_t now = clock_real_ms();
+	char *cause = NULL;
+	int i, rc;
+
+	for (i = 0; i < n; i++)
+		out[i] = (struct store_queued){ STORE_FAILED, 0, NULL };
+	pthread_mutex_lock(&st->lock);
+	rc = db_stmt_done(st, db_prepare(st, "BEGIN IMMEDIATE", ""));
+	if (rc != 0)
+		cause = xstrdup(sqlite3_errmsg(st->db));
+	for (i = 0; rc == 0 && i < n; i++)
+		out[i].result = enqueue_one(st, reqs[i], now, &out[i].id, &out[i].cause);
+	/* One COMMIT, one fsync: every row of the batch is durable, or none is. */
+	if (rc == 0 && (rc = db_stmt_done(st, db_prepare(st, "COMMIT", ""))) != 0) {
+		cause = xstrdup(sqlite3_errmsg(st->db));
+		db_exec(st, "ROLLBACK", NULL);
+	}
+	pthread_mutex_unlock(&st->lock);
+	if (rc == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		free(out[i].cause);
+		out[i] = (struct store_queued){ STORE_FAILED, 0, xstrdup(cause) };
+	}
+	free(cause);
+	return -1;
 }
 
 enum store_enqueue
 store_enqueue(struct store *st, const struct store_request *req, int64_t *id, char **cause)
 {
-	int64_t now = clock_real_ms();
-	int64_t prev = 0;
-	int rc;
+	struct store_queued out;
 
-	pthread_mutex_lock(&st->lock);
-	if (db_exec(st, "BEGIN IMMEDIATE", cause) != 0) {
-		pthread_mutex_unlock(&st->lock);
-		return STORE_FAILED;
-	}
-	if (req->delivery != NULL)
-		prev = db_stmt_int(db_prepare(st,
-				       "SELECT deployment FROM deliveries WHERE app = ?"
-				       " AND delivery = ?",
-				       "ss", req->app, req->delivery),
-		    0);
-	if (prev > 0) {
-		db_exec(st, "ROLLBACK", NULL);
-		pthread_mutex_unlock(&st->lock);
-		*id = prev;
-		return STORE_DUPLICATE;
-	}
-	rc = db_stmt_done(db_prepare(st,
-	    "INSERT INTO deployments (app, kind, commit_sha, ref,"
-	    " sender, delivery, author, message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    "ssssssssi", req->app, req->kind, req->commit, req->ref, req->sender, req->delivery,
-	    req->author, req->message, now));
-	*id = sqlite3_last_insert_rowid(st->db);
-	if (rc == 0 && req->delivery != NULL)
-		rc = db_stmt_done(db_prepare(st,
-		    "INSERT INTO deliveries (app, delivery, deployment,"
-		    " received_at) VALUES (?, ?, ?, ?)",
-		    "ssii", req->app, req->delivery, *id, now));
-	if (rc == 0)
-		rc = supersede_older(st, req->app, *id, now);
-	if (rc != 0)
-		*cause = xstrdup(sqlite3_errmsg(st->db));
-	if (db_end_tx(st, rc) != 0) {
-		if (*cause == NULL)
-			*cause = xstrdup("cannot commit");
-		pthread_mutex_unlock(&st->lock);
-		return STORE_FAILED;
-	}
-	pthread_mutex_unlock(&st->lock);
-	return STORE_QUEUED;
+	store_enqueue_batch(st, &req, &out, 1);
+	*id = out.id;
+	*cause = out.cause;
+	return out.result;
 }
 
 int
@@ -121,18 +164,20 @@ store_recover(struct store *st)
 		pthread_mutex_unlock(&st->lock);
 		return -1;
 	}
-	rc = db_stmt_done(db_prepare(st,
-	    "UPDATE deployments SET status = 'interrupted',"
-	    " finished_at = ?, error = 'turnout stopped while this deployment ran'"
-	    " WHERE status = 'running'",
-	    "i", now));
+	rc = db_stmt_done(st,
+	    db_prepare(st,
+		"UPDATE deployments SET status = 'interrupted',"
+		" finished_at = ?, error = 'turnout stopped while this deployment ran'"
+		" WHERE status = 'running'",
+		"i", now));
 	if (rc == 0)
 		n = sqlite3_changes(st->db);
 	if (rc == 0)
-		rc = db_stmt_done(db_prepare(st,
-		    "UPDATE steps SET status = 'failed',"
-		    " finished_at = ?, detail = 'interrupted' WHERE status = 'running'",
-		    "i", now));
+		rc = db_stmt_done(st,
+		    db_prepare(st,
+			"UPDATE steps SET status = 'failed',"
+			" finished_at = ?, detail = 'interrupted' WHERE status = 'running'",
+			"i", now));
 	if (db_end_tx(st, rc) != 0)
 		n = -1;
 	pthread_mutex_unlock(&st->lock);
@@ -163,14 +208,15 @@ store_claim(struct store *st, const char *app, struct store_deployment *d)
 		deployment_from_row(stmt, d);
 		found = 1;
 	}
-	sqlite3_finalize(stmt);
+	db_release(st, stmt);
 	if (found && rc == 0)
 		rc = supersede_older(st, app, d->id, now);
 	if (found && rc == 0)
-		rc = db_stmt_done(db_prepare(st,
-		    "UPDATE deployments SET status = 'running',"
-		    " started_at = ? WHERE id = ?",
-		    "ii", now, d->id));
+		rc = db_stmt_done(st,
+		    db_prepare(st,
+			"UPDATE deployments SET status = 'running',"
+			" started_at = ? WHERE id = ?",
+			"ii", now, d->id));
 	rc = db_progress_end(st, rc);
 	pthread_mutex_unlock(&st->lock);
 	if (rc != 0) {
@@ -221,20 +267,22 @@ store_request_cancel(struct store *st, int64_t id)
 	stmt = db_prepare(st, "SELECT status FROM deployments WHERE id = ?", "i", id);
 	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
 		snprintf(status, sizeof status, "%s", sqlite3_column_text(stmt, 0));
-	sqlite3_finalize(stmt);
+	db_release(st, stmt);
 	if (status[0] == '\0')
 		rc = 2;
 	else if (strcmp(status, "queued") == 0)
-		rc = db_stmt_done(db_prepare(st,
-		    "UPDATE deployments SET status = 'cancelled',"
-		    " cancel_requested = 1, finished_at = ?, error = 'cancelled before it ran'"
-		    " WHERE id = ?",
-		    "ii", clock_real_ms(), id));
+		rc = db_stmt_done(st,
+		    db_prepare(st,
+			"UPDATE deployments SET status = 'cancelled',"
+			" cancel_requested = 1, finished_at = ?, error = 'cancelled before it ran'"
+			" WHERE id = ?",
+			"ii", clock_real_ms(), id));
 	else if (strcmp(status, "running") == 0)
-		rc = db_stmt_done(db_prepare(st,
-		    "UPDATE deployments SET cancel_requested = 1"
-		    " WHERE id = ?",
-		    "i", id));
+		rc = db_stmt_done(st,
+		    db_prepare(st,
+			"UPDATE deployments SET cancel_requested = 1"
+			" WHERE id = ?",
+			"i", id));
 	else
 		rc = 1;
 	if (db_end_tx(st, rc < 0 ? -1 : 0) != 0)
@@ -260,7 +308,7 @@ store_app_queue(struct store *st, const char *app, int64_t *queued, int64_t *run
 		*queued = sqlite3_column_int64(stmt, 0);
 		*running = sqlite3_column_int64(stmt, 1);
 	}
-	sqlite3_finalize(stmt);
+	db_release(st, stmt);
 	pthread_mutex_unlock(&st->lock);
 	return stmt != NULL ? 0 : -1;
 }
@@ -309,10 +357,9 @@ store_list_deployments(struct store *st, const char *app, int64_t before, int li
 	int n;
 
 	*list = db_rows(st, sizeof **list, deployment_from_row, &n,
-	    "SELECT " DEPLOYMENT_COLUMNS
-	    " FROM deployments d WHERE d.app = ? AND (? = 0 OR d.id < ?)"
+	    "SELECT " DEPLOYMENT_COLUMNS " FROM deployments d WHERE d.app = ? AND d.id < ?"
 	    " ORDER BY d.id DESC LIMIT ?",
-	    "siii", app, before, before, (int64_t)limit);
+	    "sii", app, before > 0 ? before : INT64_MAX, (int64_t)limit);
 	return n;
 }
 
@@ -356,19 +403,32 @@ store_count_by_status(struct store *st,
 }
 
 int
-store_prune(struct store *st, const char *app, int keep)
+store_prune(struct store *st, const char *app, int keep, int64_t *pruned)
 {
+	int64_t cutoff;
 	int rc;
 
 	pthread_mutex_lock(&st->lock);
-	rc = db_stmt_done(db_prepare(st,
-	    "DELETE FROM logs WHERE deployment IN (SELECT id FROM"
-	    " deployments WHERE app = ? ORDER BY id DESC LIMIT -1 OFFSET ?)",
-	    "si", app, (int64_t)keep));
+	/* Logs go with the deployments below the keep-th newest: found in keep steps. */
+	cutoff = db_stmt_int(st,
+	    db_prepare(st,
+		"SELECT id FROM deployments WHERE app = ? ORDER BY id DESC LIMIT 1 OFFSET ?", "si",
+		app, (int64_t)keep - 1),
+	    0);
+	rc = 0;
+	if (cutoff > *pruned) {
+		rc = db_stmt_done(st,
+		    db_prepare(st,
+			"DELETE FROM logs WHERE deployment IN (SELECT id FROM"
+			" deployments WHERE app = ? AND id >= ? AND id < ?)",
+			"sii", app, *pruned, cutoff));
+		if (rc == 0)
+			*pruned = cutoff;
+	}
 	if (rc == 0)
-		rc = db_stmt_done(
-		    db_prepare(st, "DELETE FROM deliveries WHERE app = ? AND received_at < ?", "si",
-			app, clock_real_ms() - (int64_t)30 * 86400 * 1000));
+		rc = db_stmt_done(st,
+		    db_prepare(st, "DELETE FROM deliveries WHERE received_at < ?", "i",
+			clock_real_ms() - (int64_t)30 * 86400 * 1000));
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }

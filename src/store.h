@@ -59,6 +59,24 @@ enum store_enqueue {
 enum store_enqueue store_enqueue(struct store *st, const struct store_request *req, int64_t *id,
     char **cause);
 
+/* What became of one request of a batch; cause is new (STORE_FAILED only), the caller frees it. */
+struct store_queued {
+	enum store_enqueue result;
+	int64_t id;
+	char *cause;
+};
+
+/*
+ * Queues n deployments as store_enqueue does, in one transaction and so
+ * one fsync (group commit): out[i] says what became of reqs[i]. A request
+ * that fails takes back only its own rows; when the commit fails, every
+ * out[i] is STORE_FAILED. Requests are handled in order, so a delivery
+ * given twice in one batch is a duplicate of the first. Returns 0 when
+ * the transaction committed, -1 when not.
+ */
+int store_enqueue_batch(struct store *st, const struct store_request *const *reqs,
+    struct store_queued *out, int n);
+
 /* One deployment row; every string is owned and freed by store_deployment_release. */
 struct store_deployment {
 	int64_t id;
@@ -233,9 +251,11 @@ void store_log_free(struct store_logline *lines, int n);
 /*
  * Keeps the database from growing without bound: drops the logs of all but
  * the newest keep deployments of app, and delivery ids older than 30 days
- * (forges do not redeliver that late). Returns 0 or -1.
+ * (forges do not redeliver that late). *pruned (0 at first) is the caller's
+ * mark of how far the app's logs are pruned already: each call reads only
+ * the deployments since, not the app's whole history. Returns 0 or -1.
  */
-int store_prune(struct store *st, const char *app, int keep);
+int store_prune(struct store *st, const char *app, int keep, int64_t *pruned);
 
 /* Counts deployments of app by status, for /metrics: calls fn for each pair. */
 int store_count_by_status(struct store *st,

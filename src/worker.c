@@ -25,6 +25,7 @@ struct worker {
 	pthread_cond_t wake;
 	int pending;                    /* woken since the last look */
 	struct drain_handover handover; /* kept from one deployment to the next */
+	int64_t pruned;                 /* store_prune's mark */
 };
 
 struct workers {
@@ -64,7 +65,8 @@ worker_main(void *arg)
 			pipeline_run(w->all->cfg, w->app, w->all->st, &d, &w->all->stopping,
 			    &w->handover);
 			store_deployment_release(&d);
-			if (store_prune(w->all->st, w->app->name, WORKER_KEEP_LOGS) != 0)
+			if (store_prune(w->all->st, w->app->name, WORKER_KEEP_LOGS, &w->pruned) !=
+			    0)
 				log_warn("%s: cannot prune old logs", w->app->name);
 			continue; /* something may have been queued meanwhile */
 		}

@@ -119,7 +119,7 @@ test_expect_success 'a database of an older version is migrated and keeps its ro
 	    INSERT INTO deployments (id, app, status, created_at) VALUES (7, '"'"'demo'"'"', '"'"'succeeded'"'"', 1);
 	    INSERT INTO steps (deployment, name, status, started_at, finished_at) VALUES (7, '"'"'fetch'"'"', '"'"'succeeded'"'"', 1, 2);" &&
 	start_turnout &&
-	test "$(db "PRAGMA user_version")" = 5 &&
+	test "$(db "PRAGMA user_version")" = 6 &&
 	test "$(deployment 7 .status)" = succeeded &&
 	test "$(deployment 7 ".steps[] | \"\(.name)|\(.status)|\(.command_ms)\"")" = "fetch|succeeded|0" &&
 	# (the drains are not in any answer)
@@ -128,11 +128,20 @@ test_expect_success 'a database of an older version is migrated and keeps its ro
 	test_grep "database migrated to version 3" turnout.log &&
 	test_grep "database migrated to version 4" turnout.log &&
 	test_grep "database migrated to version 5" turnout.log &&
+	test_grep "database migrated to version 6" turnout.log &&
 	# A webhook supersedes, and the worker claims, through the queue index.
 	db "EXPLAIN QUERY PLAN UPDATE deployments SET status = 1 WHERE app = 1 AND status = 2 AND id < 1" >plan &&
 	test_grep "deployments_by_app" plan &&
 	db "EXPLAIN QUERY PLAN UPDATE deployments SET status = 1 WHERE app = 1 AND status = '"'"'queued'"'"' AND id < 1" >plan &&
 	test_grep "USING INDEX deployments_queued" plan &&
+	# The prune of old delivery ids reads only those, by age.
+	db "EXPLAIN QUERY PLAN DELETE FROM deliveries WHERE received_at < 1" >plan &&
+	test_grep "USING COVERING INDEX deliveries_by_age" plan &&
+	# The apps overview: the running deployment, and whether a commit was live.
+	db "EXPLAIN QUERY PLAN SELECT max(id) FROM deployments WHERE app = 1 AND status = '"'"'running'"'"'" >plan &&
+	test_grep "deployments_running" plan &&
+	db "EXPLAIN QUERY PLAN SELECT 1 FROM deployments WHERE app = 1 AND commit_sha = 2 AND status = '"'"'succeeded'"'"' LIMIT 1" >plan &&
+	test_grep "deployments_live_commits" plan &&
 	# A color of an old row is neither known running nor stopped.
 	test "$(db "SELECT quote(blue_running) FROM apps WHERE name = '"'"'demo'"'"'")" = NULL
 '

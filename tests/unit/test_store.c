@@ -157,6 +157,47 @@ test_enqueue_duplicate_supersede(void **state)
 	assert_int_equal(store_get_deployment(st, 999, &d), 1);
 }
 
+/*
+ * Group commit: a batch queues in order (a delivery given twice in it is a
+ * duplicate of the first), and a request that fails takes back only its
+ * own rows.
+ */
+static void
+test_enqueue_batch(void **state)
+{
+	struct store *st = *state;
+	struct store_request r[4] = {
+		{ .app = "g", .kind = "push", .commit = "aa", .delivery = "b1" },
+		{ .app = "g",
+		    .kind = NULL,
+		    .commit = "bb",
+		    .delivery = "b2" }, /* kind is NOT NULL */
+		{ .app = "g", .kind = "push", .commit = "cc", .delivery = "b3" },
+		{ .app = "g", .kind = "push", .commit = "dd", .delivery = "b1" },
+	};
+	const struct store_request *reqs[4] = { &r[0], &r[1], &r[2], &r[3] };
+	struct store_queued out[4];
+	struct store_deployment d;
+
+	assert_int_equal(store_enqueue_batch(st, reqs, out, 4), 0);
+	assert_int_equal(out[0].result, STORE_QUEUED);
+	assert_int_equal(out[1].result, STORE_FAILED);
+	assert_non_null(out[1].cause);
+	free(out[1].cause);
+	assert_int_equal(out[2].result, STORE_QUEUED);
+	assert_int_equal(out[3].result, STORE_DUPLICATE);
+	assert_int_equal(out[3].id, out[0].id);
+	for (int i = 0; i < 4; i++)
+		if (i != 1)
+			assert_null(out[i].cause);
+	/* The failed one left no delivery behind: it may come again. */
+	assert_int_equal(enqueue(st, "g", "b2", STORE_QUEUED) > out[2].id, 1);
+	/* Older queued ones of the batch were superseded, as one by one. */
+	assert_int_equal(store_get_deployment(st, out[0].id, &d), 0);
+	assert_string_equal(d.status, "superseded");
+	store_deployment_release(&d);
+}
+
 static void
 test_cancel_and_recover(void **state)
 {
@@ -214,7 +255,7 @@ test_logs_page_and_prune(void **state)
 	struct store_line lines[3] = { { 1, "out", "one" }, { 2, "err", "two" },
 		{ 3, "turnout", "three" } };
 	struct store_logline *got;
-	int64_t ids[4];
+	int64_t ids[6], pruned = 0;
 	int n;
 
 	for (int i = 0; i < 4; i++) {
@@ -227,13 +268,26 @@ test_logs_page_and_prune(void **state)
 	assert_string_equal(got[0].stream, "err");
 	store_log_free(got, n);
 	/* Keep the logs of the newest two deployments only. */
-	assert_int_equal(store_prune(st, "p", 2), 0);
+	assert_int_equal(store_prune(st, "p", 2, &pruned), 0);
+	assert_int_equal(pruned, ids[2]);
 	n = store_get_log(st, ids[1], 0, 10, &got);
 	assert_int_equal(n, 0);
 	store_log_free(got, n);
 	n = store_get_log(st, ids[2], 0, 10, &got);
 	assert_int_equal(n, 3);
 	store_log_free(got, n);
+	/* Two more: the next prune starts at its mark and drops the next two. */
+	for (int i = 4; i < 6; i++) {
+		ids[i] = enqueue(st, "p", NULL, STORE_QUEUED);
+		assert_int_equal(store_log(st, ids[i], lines, 3), 0);
+	}
+	assert_int_equal(store_prune(st, "p", 2, &pruned), 0);
+	assert_int_equal(pruned, ids[4]);
+	for (int i = 0; i < 6; i++) {
+		n = store_get_log(st, ids[i], 0, 10, &got);
+		assert_int_equal(n, i < 4 ? 0 : 3);
+		store_log_free(got, n);
+	}
 }
 
 /*
@@ -307,6 +361,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_enqueue_duplicate_supersede),
+		cmocka_unit_test(test_enqueue_batch),
 		cmocka_unit_test(test_cancel_and_recover),
 		cmocka_unit_test(test_bad_releases),
 		cmocka_unit_test(test_logs_page_and_prune),
