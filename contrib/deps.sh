@@ -5,7 +5,8 @@ set -e
 pkgs="autoconf automake pkg-config make gcc libmicrohttpd-dev libssl-dev
 libjansson-dev libsqlite3-dev libcurl4-openssl-dev libinih-dev libsystemd-dev
 libcmocka-dev sqlite3 curl jq openssl git nginx-light haproxy chromium wrk
-clang-format clang libfuzzer-14-dev libseccomp-dev prometheus"
+clang-format clang libfuzzer-14-dev libseccomp-dev prometheus mandoc man-db groff-base bsdextrautils systemd
+dpkg-dev debhelper lintian fakeroot"
 missing=
 for p in $pkgs
 do

@@ -74,6 +74,15 @@ const struct key conf_app_keys[] = { { "repo", K_STRING, A(repo), 0, 0, NULL },
 	{ "keep_releases", K_INT, A(keep_releases), 1, 1000, "5" }, { NULL, 0, 0, 0, 0, NULL } };
 #undef A
 
+void
+conf_print_keys(FILE *f)
+{
+	for (const struct key *k = conf_server_keys; k->name != NULL; k++)
+		fprintf(f, "server %s %s\n", k->name, k->def != NULL ? k->def : "-");
+	for (const struct key *k = conf_app_keys; k->name != NULL; k++)
+		fprintf(f, "app %s %s\n", k->name, k->def != NULL ? k->def : "-");
+}
+
 static char *
 loader_path(struct loader *ld, const char *value)
 {

@@ -100,9 +100,8 @@ app_section_name(const char *section)
 	return xstrndup(section + 1, n - 2);
 }
 
-/* An app name becomes a URL segment and a directory name: keep it plain. */
-static int
-app_name_ok(const char *name)
+int
+conf_app_name_ok(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -135,7 +134,7 @@ loader_section(struct loader *ld, const char *section)
 		ld->bad_section = 1;
 		return;
 	}
-	if (!app_name_ok(name)) {
+	if (!conf_app_name_ok(name)) {
 		loader_error(ld, ld->section_line,
 		    "app name '%s' may hold only letters, digits, '.', '_' and '-' (at most 64)",
 		    name);

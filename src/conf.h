@@ -102,6 +102,20 @@ struct config *conf_load(const char *path, FILE *report, int *nerrors, int *nwar
 void conf_free(struct config *cfg);
 void conf_user_free(struct conf_user *u);
 
+/*
+ * Returns 1 when name may name an app: it becomes a URL segment and a
+ * directory name, so letters, digits, '.', '_' and '-', at most 64, and
+ * not starting with '.' or '-'.
+ */
+int conf_app_name_ok(const char *name);
+
+/*
+ * Prints every config key, a line each: "server NAME DEFAULT" or "app NAME
+ * DEFAULT" ("-" when there is none), in the table's order. turnout.conf(5)
+ * is checked against it.
+ */
+void conf_print_keys(FILE *f);
+
 /* Returns the app named name (borrowed), or NULL. */
 const struct app_config *conf_app(const struct config *cfg, const char *name);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "init.h"
 #include "conf.h"
 #include "log.h"
 #include "netproc.h"
@@ -28,6 +29,7 @@ struct cmd {
 static int cmd_serve(int, char **);
 static int cmd_check_config(int, char **);
 static int cmd_version(int, char **);
+static int cmd_config_keys(int, char **);
 static int cmd_help(int, char **);
 static int cmd_serve_network(int, char **);
 
@@ -42,6 +44,9 @@ static const struct cmd cmds[] = {
 	{ "history", client_cmd_history, "APP [-n N]", "past deployments, newest first" },
 	{ "logs", client_cmd_logs, "ID [-f]", "a deployment's log; -f follows it live" },
 	{ "cancel", client_cmd_cancel, "ID", "cancel a queued or running deployment" },
+	{ "init", init_main, "APP [--switch nginx|socket|haproxy] [--dir DIR]",
+	    "starter config, secret, token, proxy snippet" },
+	{ "config-keys", cmd_config_keys, "", "list every config key and its default" },
 	{ "version", cmd_version, "", "print the version" },
 	/* serve's own network-facing process (see netproc.h); not for people. */
 	{ "serve-network", cmd_serve_network, "[-c FILE]", NULL },
@@ -59,7 +64,7 @@ synopsis(const struct cmd *c, char *buf, size_t size)
 static void
 usage(FILE *f)
 {
-	char line[80];
+	char line[160];
 
 	fprintf(f, "usage: turnout COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
@@ -169,6 +174,15 @@ cmd_version(int argc, char **argv)
 }
 
 static int
+cmd_config_keys(int argc, char **argv)
+{
+	if (argc > 1)
+		return EXIT_SHOW_USAGE;
+	conf_print_keys(stdout);
+	return EXIT_OK;
+}
+
+static int
 cmd_help(int argc, char **argv)
 {
 	usage(stdout);
@@ -187,14 +201,20 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return cmd_help(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-		char line[80];
+		char line[160];
 		int rc;
 
 		if (strcmp(argv[1], cmds[i].name) != 0)
 			continue;
+		synopsis(&cmds[i], line, sizeof line);
+		/* turnout CMD --help: its line of the list, as turnout(1) has it. */
+		if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+			printf("usage: turnout %s\n\n%s\n", line,
+			    cmds[i].help != NULL ? cmds[i].help : "");
+			return EXIT_OK;
+		}
 		if ((rc = cmds[i].run(argc - 1, argv + 1)) != EXIT_SHOW_USAGE)
 			return rc;
-		synopsis(&cmds[i], line, sizeof line);
 		fprintf(stderr, "usage: turnout %s\n", line);
 		return EXIT_USAGE;
 	}
