@@ -23,6 +23,15 @@
 #include "xmalloc.h"
 #include "banned.h"
 
+/*
+ * The page cache of a connection, in KiB (SQLite's default is 2000): the
+ * pages a webhook touches are few and the kernel caches the file anyway,
+ * while three connections (two in the network process) filled theirs as
+ * the rows grew. bench/ingest at 190k rows: the flood's peak of anonymous
+ * memory 13.5 MB instead of 18.3, the same requests/s.
+ */
+#define DB_CACHE_KB "-512"
+
 /* Tries of db_busy: 0.13 s in steps up to 5 ms, then 5 ms each, about 5 s in all. */
 #define DB_BUSY_TRIES 1025
 
@@ -383,7 +392,8 @@ store_open(const char *path, char **cause)
 	 */
 	if (db_exec(st, "PRAGMA journal_mode = WAL", cause) != 0 ||
 	    db_exec(st, "PRAGMA synchronous = FULL", cause) != 0 ||
-	    db_exec(st, "PRAGMA foreign_keys = ON", cause) != 0)
+	    db_exec(st, "PRAGMA foreign_keys = ON", cause) != 0 ||
+	    db_exec(st, "PRAGMA cache_size = " DB_CACHE_KB, cause) != 0)
 		goto fail;
 	if (db_migrate(st, cause) != 0)
 		goto fail;

@@ -8,13 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
-
 #include "http.h"
 #include "fsutil.h"
 #include "log.h"
+#include "notify.h"
 #include "netproc.h"
 #include "pipeline.h"
 #include "probe.h"
@@ -158,9 +155,7 @@ serve_run(const struct config *cfg)
 		log_info("metrics without a token on http://%s%s%s:%d/metrics",
 		    strchr(cfg->server.metrics_host, ':') ? "[" : "", cfg->server.metrics_host,
 		    strchr(cfg->server.metrics_host, ':') ? "]" : "", http_bound_port(metrics_fd));
-#ifdef HAVE_SYSTEMD
-	sd_notify(0, "READY=1");
-#endif
+	notify_ready();
 	/*
 	 * SIGHUP (a reload, a closed terminal) must not end the daemon mid
 	 * deployment: both processes take it and go on.
@@ -174,9 +169,7 @@ serve_run(const struct config *cfg)
 		sig = 0;
 	}
 	log_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-#ifdef HAVE_SYSTEMD
-	sd_notify(0, "STOPPING=1");
-#endif
+	notify_stopping();
 	status = 0;
 out:
 	/* No new work in, then the workers stop (a running step is killed). */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "notify.h"
 #include "pipeline.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -62,9 +63,17 @@ worker_main(void *arg)
 		int rc = store_claim(w->all->st, w->app->name, &d);
 
 		if (rc == 1) {
+			struct store_deployment end;
+			int64_t id = d.id;
+
+			notify_running(w->app->name, d.id, d.commit);
 			pipeline_run(w->all->cfg, w->app, w->all->st, &d, &w->all->stopping,
 			    &w->handover);
 			store_deployment_release(&d);
+			if (store_get_deployment(w->all->st, id, &end) == 0) {
+				notify_finished(w->app->name, id, end.status);
+				store_deployment_release(&end);
+			}
 			if (store_prune(w->all->st, w->app->name, WORKER_KEEP_LOGS, &w->pruned) !=
 			    0)
 				log_warn("%s: cannot prune old logs", w->app->name);
