@@ -34,8 +34,9 @@ struct api {
 
 /*
  * Once deployment id of app is stored: wakes app's worker and answers 202
- * with {"deployment": ID, "status": "queued", "url": ...}. Both the hook
- * route and the API queue through here.
+ * with {"deployment": ID, "status": "queued", "url": ...}: the API's
+ * deploy, redeploy and rollback. The hook route answers with
+ * api_reply_accepted, intake having woken the worker once for its batch.
  */
 enum MHD_Result api_accepted(const struct api *api, struct MHD_Connection *c, const char *app,
     int64_t id);

@@ -406,7 +406,7 @@ int
 store_prune(struct store *st, const char *app, int keep, int64_t *pruned)
 {
 	int64_t cutoff;
-	int rc;
+	int rc = 0;
 
 	pthread_mutex_lock(&st->lock);
 	/* Logs go with the deployments below the keep-th newest: found in keep steps. */
@@ -415,7 +415,6 @@ store_prune(struct store *st, const char *app, int keep, int64_t *pruned)
 		"SELECT id FROM deployments WHERE app = ? ORDER BY id DESC LIMIT 1 OFFSET ?", "si",
 		app, (int64_t)keep - 1),
 	    0);
-	rc = 0;
 	if (cutoff > *pruned) {
 		rc = db_stmt_done(st,
 		    db_prepare(st,
