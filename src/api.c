@@ -11,8 +11,10 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api-freeze.h"
 #include "metrics.h"
 #include "ids.h"
+#include "jtext.h"
 #include "log.h"
 #include "reply.h"
 #include "sig.h"
@@ -113,33 +115,35 @@ parse_id(const char *s, size_t len)
 	return id;
 }
 
-/*
- * A JSON string of s, or null. Command output and cut-off excerpts need not
- * be valid UTF-8, which jansson refuses: such bytes become '?' instead of
- * the whole line going missing.
- */
+/* What the outbox told, or tries to tell, the forge and notify_url about deployment id. */
 static json_t *
-json_text(const char *s)
+notifications_json(const struct api *api, int64_t id)
 {
-	json_t *j;
-	char *copy;
+	struct store_outbox *rows;
+	int n = store_outbox_list(api->st, id, &rows);
+	json_t *arr = json_array();
 
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	copy = xstrdup(s);
-	for (unsigned char *c = (unsigned char *)copy; *c != '\0'; c++)
-		if (*c >= 0x80)
-			*c = '?';
-	j = json_string(copy);
-	free(copy);
-	return j;
+	for (int i = 0; i < n; i++) {
+		const struct store_outbox *o = &rows[i];
+
+		json_array_append_new(arr,
+		    json_pack("{sssssssisosIsoso}", "target", o->target, "event", o->event, "state",
+			o->state, "attempts", o->attempts, "last_status",
+			o->last_status >= 0 ? json_integer(o->last_status) : json_null(), "next_at",
+			(json_int_t)o->next_at, "last_error", jtext(o->last_error), "delivered_at",
+			o->delivered_at != 0 ? json_integer(o->delivered_at) : json_null()));
+	}
+	if (n > 0)
+		store_outbox_free(rows, n);
+	return arr;
 }
 
-/* The JSON of a deployment, with its steps. */
+/*
+ * The JSON of a deployment, with its steps; with detail, also what the
+ * outbox did about it (GET /api/deployments/ID; a history page has none).
+ */
 static json_t *
-deployment_json(const struct api *api, const struct store_deployment *d)
+deployment_json(const struct api *api, const struct store_deployment *d, int detail)
 {
 	struct store_step *steps;
 	int n = store_get_steps(api->st, d->id, &steps);
@@ -150,7 +154,7 @@ deployment_json(const struct api *api, const struct store_deployment *d)
 	for (int i = 0; i < n; i++)
 		json_array_append_new(arr,
 		    json_pack("{sssssosIsIsI}", "name", steps[i].name, "status", steps[i].status,
-			"detail", json_text(steps[i].detail), "started_at",
+			"detail", jtext(steps[i].detail), "started_at",
 			(json_int_t)steps[i].started_at, "finished_at",
 			(json_int_t)steps[i].finished_at, "command_ms",
 			(json_int_t)steps[i].command_ms));
@@ -158,12 +162,17 @@ deployment_json(const struct api *api, const struct store_deployment *d)
 		store_steps_free(steps, n);
 	snprintf(url, sizeof url, "/api/deployments/%lld", (long long)d->id);
 	obj = json_pack("{sIssssssso*so*so*so*so*so*so*sIsIsIsbsoss}", "id", (json_int_t)d->id,
-	    "app", d->app, "kind", d->kind, "status", d->status, "commit", json_text(d->commit),
-	    "ref", json_text(d->ref), "sender", json_text(d->sender), "author",
-	    json_text(d->author), "message", json_text(d->message), "color", json_text(d->color),
-	    "error", json_text(d->error), "created_at", (json_int_t)d->created_at, "started_at",
-	    (json_int_t)d->started_at, "finished_at", (json_int_t)d->finished_at, "bad_release",
-	    d->bad, "steps", arr, "url", url);
+	    "app", d->app, "kind", d->kind, "status", d->status, "commit", jtext(d->commit), "ref",
+	    jtext(d->ref), "sender", jtext(d->sender), "author", jtext(d->author), "message",
+	    jtext(d->message), "color", jtext(d->color), "error", jtext(d->error), "created_at",
+	    (json_int_t)d->created_at, "started_at", (json_int_t)d->started_at, "finished_at",
+	    (json_int_t)d->finished_at, "bad_release", d->bad, "steps", arr, "url", url);
+	if (detail)
+		json_object_set_new(obj, "notifications", notifications_json(api, d->id));
+	/* A tag push says which tag: what people call that release. */
+	json_object_set_new(obj, "tag",
+	    d->ref != NULL && strncmp(d->ref, "refs/tags/", 10) == 0 ? json_string(d->ref + 10) :
+								       json_null());
 	return obj;
 }
 
@@ -192,22 +201,35 @@ api_queue(const struct api *api, struct MHD_Connection *c, const char *app, cons
 	return api_accepted(api, c, app, id);
 }
 
+/* {"deployment": ID, "status": "queued", "url": ...} */
+static json_t *
+accepted_json(int64_t id)
+{
+	char url[64];
+
+	snprintf(url, sizeof url, "/api/deployments/%lld", (long long)id);
+	return json_pack("{sIssss}", "deployment", (json_int_t)id, "status", "queued", "url", url);
+}
+
 enum MHD_Result
 api_accepted(const struct api *api, struct MHD_Connection *c, const char *app, int64_t id)
 {
+	json_t *answer = accepted_json(id), *frozen = api_freeze_json(api, app);
+
 	if (api->queued != NULL)
 		api->queued(api->queued_ctx, app);
-	return api_reply_accepted(c, id);
+	/* Queued, but it waits: the asker is told so, and by whom and why. */
+	if (!json_is_null(frozen))
+		json_object_set_new(answer, "frozen", frozen);
+	else
+		json_decref(frozen);
+	return reply_json(c, MHD_HTTP_ACCEPTED, answer);
 }
 
 enum MHD_Result
 api_reply_accepted(struct MHD_Connection *c, int64_t id)
 {
-	char url[64];
-
-	snprintf(url, sizeof url, "/api/deployments/%lld", (long long)id);
-	return reply_json(c, MHD_HTTP_ACCEPTED,
-	    json_pack("{sIssss}", "deployment", (json_int_t)id, "status", "queued", "url", url));
+	return reply_json(c, MHD_HTTP_ACCEPTED, accepted_json(id));
 }
 
 /* POST /api/apps/APP/deploy with an optional {"commit": "..."}. */
@@ -296,7 +318,7 @@ api_get_deployment(const struct api *api, struct MHD_Connection *c, int64_t id)
 
 	if (store_get_deployment(api->st, id, &d) != 0)
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such deployment");
-	ret = reply_json(c, MHD_HTTP_OK, deployment_json(api, &d));
+	ret = reply_json(c, MHD_HTTP_OK, deployment_json(api, &d, 1));
 	store_deployment_release(&d);
 	return ret;
 }
@@ -346,17 +368,19 @@ api_apps(const struct api *api, struct MHD_Connection *c)
 		store_app_queue(api->st, app->name, &queued, &running);
 		json_array_append_new(arr,
 		    json_pack("{sssososIsIsssIs{s{sisoss}s{sisoss}}sssbso}", "name", app->name,
-			"active_color", json_text(a.active_color), "live_commit",
-			json_text(a.live_commit), "live_deployment", (json_int_t)a.live_deployment,
-			"since", (json_int_t)a.since, "state",
+			"active_color", jtext(a.active_color), "live_commit", jtext(a.live_commit),
+			"live_deployment", (json_int_t)a.live_deployment, "since",
+			(json_int_t)a.since, "state",
 			running    ? "deploying" :
 			    queued ? "queued" :
 				     "idle",
 			"queue", (json_int_t)queued, "colors", "blue", "port", app->blue_port,
-			"commit", json_text(a.commit[0]), "state", store_color_state(&a, 0),
-			"green", "port", app->green_port, "commit", json_text(a.commit[1]), "state",
+			"commit", jtext(a.commit[0]), "state", store_color_state(&a, 0), "green",
+			"port", app->green_port, "commit", jtext(a.commit[1]), "state",
 			store_color_state(&a, 1), "branch", app->branch, "keep_old", app->keep_old,
 			"rollback_to", rollback_target(api, app, &a)));
+		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "frozen",
+		    api_freeze_json(api, app->name));
 		if (running)
 			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1),
 			    "running", json_integer(running));
@@ -414,7 +438,7 @@ api_history(const struct api *api, struct MHD_Connection *c, const char *app)
 		    "cannot read the database; retry");
 	arr = json_array();
 	for (int i = 0; i < n; i++) {
-		json_t *d = deployment_json(api, &list[i]);
+		json_t *d = deployment_json(api, &list[i], 0);
 
 		json_array_append_new(arr, d);
 	}
@@ -452,7 +476,7 @@ api_log(const struct api *api, struct MHD_Connection *c, int64_t id)
 	for (int i = 0; i < n; i++)
 		json_array_append_new(arr,
 		    json_pack("{sIssso}", "ts", (json_int_t)lines[i].ts, "stream", lines[i].stream,
-			"line", json_text(lines[i].text)));
+			"line", jtext(lines[i].text)));
 	ret = reply_json(c, MHD_HTTP_OK,
 	    json_pack("{sosIsbss}", "lines", arr, "next_offset", (json_int_t)(offset + n), "done",
 		done && n < API_LOG_MAX, "status", d.status));
@@ -522,6 +546,13 @@ api_handle(const struct api *api, struct MHD_Connection *c, const char *method, 
 			if (slash[1] == 'd')
 				return api_deploy(api, c, app, body, len);
 			return api_queue(api, c, app, "rollback", NULL);
+		}
+		if (strcmp(slash, "/freeze") == 0 || strcmp(slash, "/unfreeze") == 0) {
+			if (!is_post)
+				return reply_not_allowed(c, "POST");
+			if (slash[1] == 'f')
+				return api_freeze(api, c, app, body, len, auth != AUTH_BEARER);
+			return api_unfreeze(api, c, app);
 		}
 		if (strcmp(slash, "/deployments") == 0) {
 			if (!is_get)

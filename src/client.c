@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "client.h"
 #include "conf.h"
 #include "ids.h"
+#include "when.h"
 #include "xmalloc.h"
 #include "banned.h"
 
@@ -26,6 +28,8 @@ struct client {
 	int follow;         /* -f */
 	long limit;         /* -n N */
 	int64_t id;         /* the deployment id argument */
+	const char *reason; /* --reason TEXT */
+	const char *until;  /* --until TIME */
 };
 
 struct buf {
@@ -258,11 +262,14 @@ client_get(const struct client *cl, const char *path, json_t **out)
 	return EXIT_OK;
 }
 
+static void print_freeze(const char *app, json_t *f);
+
 /* What a command takes beside -c FILE and its positional arguments. */
-#define TAKES_WAIT 0x1   /* --wait */
-#define TAKES_FOLLOW 0x2 /* -f */
-#define TAKES_LIMIT 0x4  /* -n N */
-#define TAKES_ID 0x8     /* its argument is a deployment id, not an app name */
+#define TAKES_WAIT 0x1    /* --wait */
+#define TAKES_FOLLOW 0x2  /* -f */
+#define TAKES_LIMIT 0x4   /* -n N */
+#define TAKES_ID 0x8      /* its argument is a deployment id, not an app name */
+#define TAKES_FREEZE 0x10 /* --reason TEXT and --until TIME */
 
 /*
  * Reads a command's arguments into cl (min to max positional ones, the
@@ -296,6 +303,12 @@ client_open(struct client *cl, int argc, char **argv, int takes, int min, int ma
 				    cmd);
 				rc = EXIT_USAGE;
 			}
+		} else if ((takes & TAKES_FREEZE) && i + 1 < n &&
+		    (strcmp(rest[i], "--reason") == 0 || strcmp(rest[i], "--until") == 0)) {
+			if (rest[i][2] == 'r')
+				cl->reason = rest[++i];
+			else
+				cl->until = rest[++i];
 		} else if (rest[i][0] == '-' || nargs == 2) {
 			fprintf(stderr,
 			    "turnout %s: unexpected argument '%s' (try: turnout help)\n", cmd,
@@ -367,6 +380,13 @@ client_cmd_status(int argc, char **argv)
 		    (long long)json_integer_value(json_object_get(a, "queue")));
 		shown++;
 	}
+	for (size_t i = 0; i < json_array_size(apps); i++) {
+		json_t *a = json_array_get(apps, i), *f = json_object_get(a, "frozen");
+
+		if (json_is_object(f) &&
+		    (cl.arg[0] == NULL || strcmp(cl.arg[0], str_or(a, "name", "")) == 0))
+			print_freeze(str_or(a, "name", "?"), f);
+	}
 	json_decref(r);
 	if (cl.arg[0] != NULL && shown == 0) {
 		fprintf(stderr, "turnout status: no app '%s' (see: turnout status)\n", cl.arg[0]);
@@ -404,11 +424,14 @@ client_cmd_history(int argc, char **argv)
 			snprintf(took, sizeof took, "%.1fs", (double)(b - a) / 1000.0);
 		else
 			snprintf(took, sizeof took, "-");
-		printf("%-6lld %-12s %-9s %-12.12s %8s  %-16.16s %.*s%s\n",
+		const char *tag = str_or(d, "tag", NULL);
+
+		printf("%-6lld %-12s %-9s %-12.12s %8s  %-16.16s %.*s%s%s%s%s\n",
 		    (long long)json_integer_value(json_object_get(d, "id")),
 		    str_or(d, "status", "?"), str_or(d, "kind", "?"), str_or(d, "commit", "-"),
 		    took, str_or(d, "author", ""),
 		    (int)strcspn(msg, "\n") > 60 ? 60 : (int)strcspn(msg, "\n"), msg,
+		    tag != NULL ? "  [tag " : "", tag != NULL ? tag : "", tag != NULL ? "]" : "",
 		    json_is_true(json_object_get(d, "bad_release")) ? "  [bad release]" : "");
 	}
 	json_decref(r);
@@ -517,8 +540,14 @@ client_queue(int argc, char **argv, const char *what, int max)
 	else {
 		long long id = json_integer_value(json_object_get(answer, "deployment"));
 
+		json_t *frozen = json_object_get(answer, "frozen");
+
 		printf("deployment %lld queued: %s of %s%s%s\n", id, what, cl.arg[0],
 		    commit != NULL ? " at " : "", commit != NULL ? commit : "");
+		if (json_is_object(frozen)) {
+			print_freeze(cl.arg[0], frozen);
+			printf("it starts after turnout unfreeze %s\n", cl.arg[0]);
+		}
 		fflush(stdout);
 		rc = cl.wait ? client_wait(&cl, id) : EXIT_OK;
 	}
@@ -538,4 +567,110 @@ int
 client_cmd_rollback(int argc, char **argv)
 {
 	return client_queue(argc, argv, "rollback", 1);
+}
+
+/* "user@host" of whoever runs the CLI, cut to the 64 bytes a freeze's "by" may have; new. */
+static char *
+whoami(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char host[64], *by;
+
+	if (gethostname(host, sizeof host) != 0)
+		host[0] = '\0';
+	host[sizeof host - 1] = '\0';
+	by = xasprintf("%s@%s", pw != NULL ? pw->pw_name : "?", host[0] != '\0' ? host : "?");
+	if (strlen(by) > 64)
+		by[64] = '\0';
+	return by;
+}
+
+/* Prints app's freeze (the "frozen" object of the API) as one line. */
+static void
+print_freeze(const char *app, json_t *f)
+{
+	long long until = json_integer_value(json_object_get(f, "until"));
+	char since[32], when[WHEN_LEN];
+
+	format_since(json_integer_value(json_object_get(f, "since")), since, sizeof since);
+	if (until > 0)
+		when_format(until, when, sizeof when);
+	printf("%s is frozen by %s (%s) %s%s: %s\n", app, str_or(f, "by", "?"), since,
+	    until > 0 ? "until " : "until turnout unfreeze", until > 0 ? when : "",
+	    str_or(f, "reason", ""));
+}
+
+int
+client_cmd_freeze(int argc, char **argv)
+{
+	json_t *answer = NULL, *o;
+	char path[160], *body, *by;
+	const char *why;
+	int64_t end;
+	long status;
+	struct client cl;
+	int rc;
+
+	if ((rc = client_open(&cl, argc, argv, TAKES_FREEZE, 1, 1)) != EXIT_OK)
+		return rc;
+	if (cl.reason == NULL || *cl.reason == '\0') {
+		fprintf(stderr,
+		    "turnout freeze: say why with --reason TEXT (it is shown to all)\n");
+		client_close(&cl);
+		return EXIT_USAGE;
+	}
+	/* The daemon checks it too; a typo is caught here without a request. */
+	if (cl.until != NULL && when_parse(cl.until, (int64_t)time(NULL) * 1000, &end, &why) != 0) {
+		fprintf(stderr, "turnout freeze: --until '%s': %s\n", cl.until, why);
+		client_close(&cl);
+		return EXIT_USAGE;
+	}
+	by = whoami();
+	o = json_pack("{ssss}", "reason", cl.reason, "by", by);
+	free(by);
+	if (cl.until != NULL)
+		json_object_set_new(o, "until", json_string(cl.until));
+	body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	snprintf(path, sizeof path, "/api/apps/%s/freeze", cl.arg[0]);
+	status = client_request(&cl, "POST", path, body, &answer);
+	if (status < 0)
+		rc = EXIT_UNREACHABLE;
+	else if (status != 200)
+		rc = client_error(status, answer);
+	else {
+		print_freeze(cl.arg[0], json_object_get(answer, "frozen"));
+		printf("deployments of %s queue and wait; turnout unfreeze %s lets them start\n",
+		    cl.arg[0], cl.arg[0]);
+	}
+	json_decref(answer);
+	free(body);
+	client_close(&cl);
+	return rc;
+}
+
+int
+client_cmd_unfreeze(int argc, char **argv)
+{
+	json_t *answer = NULL;
+	char path[160];
+	long status;
+	struct client cl;
+	int rc;
+
+	if ((rc = client_open(&cl, argc, argv, 0, 1, 1)) != EXIT_OK)
+		return rc;
+	snprintf(path, sizeof path, "/api/apps/%s/unfreeze", cl.arg[0]);
+	status = client_request(&cl, "POST", path, "", &answer);
+	if (status < 0)
+		rc = EXIT_UNREACHABLE;
+	else if (status != 200)
+		rc = client_error(status, answer);
+	else if (json_is_null(json_object_get(answer, "was")))
+		printf("%s was not frozen\n", cl.arg[0]);
+	else
+		printf("%s unfrozen: a queued deployment starts now\n", cl.arg[0]);
+	json_decref(answer);
+	client_close(&cl);
+	return rc;
 }

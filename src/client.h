@@ -35,5 +35,7 @@ int client_cmd_status(int argc, char **argv);
 int client_cmd_history(int argc, char **argv);
 int client_cmd_logs(int argc, char **argv);
 int client_cmd_cancel(int argc, char **argv);
+int client_cmd_freeze(int argc, char **argv);
+int client_cmd_unfreeze(int argc, char **argv);
 
 #endif

@@ -35,6 +35,7 @@ const struct key conf_server_keys[] = {
 	{ "max_connections_per_client", K_INT, S(max_per_client), 1, 65536, "32" },
 	{ "header_timeout", K_INT, S(header_timeout), 1, 3600, "10" },
 	{ "body_timeout", K_INT, S(body_timeout), 1, 3600, "60" },
+	{ "public_url", K_URL, S(public_url), 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 #undef S
@@ -71,7 +72,16 @@ const struct key conf_app_keys[] = { { "repo", K_STRING, A(repo), 0, 0, NULL },
 	{ "switch_command", K_COMMAND, A(switch_command), 0, 0, NULL },
 	{ "keep_old", K_BOOL, A(keep_old), 0, 1, "yes" },
 	{ "drain_timeout", K_INT, A(drain_timeout), 0, 86400, "30" },
-	{ "keep_releases", K_INT, A(keep_releases), 1, 1000, "5" }, { NULL, 0, 0, 0, 0, NULL } };
+	{ "keep_releases", K_INT, A(keep_releases), 1, 1000, "5" },
+	{ "deploy_on", K_DEPLOY_ON, A(deploy_on), 0, 0, "branch" },
+	{ "tags", K_STRING, A(tags), 0, 0, "*" }, { "status", K_STATUS, A(status), 0, 0, NULL },
+	{ "status_api", K_URL, A(status_api), 0, 0, NULL },
+	{ "status_repo", K_STRING, A(status_repo), 0, 0, NULL },
+	{ "status_token_file", K_KEY_FILE, A(status_token), 0, 0, NULL },
+	{ "notify_url", K_URL, A(notify_url), 0, 0, NULL },
+	{ "notify_secret_file", K_KEY_FILE, A(notify_secret), 0, 0, NULL },
+	{ "notify_format", K_STRING, A(notify_format), 0, 0, "standard" },
+	{ "notify_timeout", K_INT, A(notify_timeout), 1, 300, "10" }, { NULL, 0, 0, 0, 0, NULL } };
 #undef A
 
 void
@@ -427,6 +437,41 @@ loader_set(struct loader *ld, const struct key *k, void *base, const char *value
 			conf_user_free(*(struct conf_user **)field);
 			*(struct conf_user **)field = u;
 		}
+		break;
+	}
+	case K_DEPLOY_ON:
+		if (strcmp(value, "branch") == 0)
+			*(int *)field = CONF_DEPLOY_BRANCH;
+		else if (strcmp(value, "tags") == 0)
+			*(int *)field = CONF_DEPLOY_TAGS;
+		else if (strcmp(value, "both") == 0)
+			*(int *)field = CONF_DEPLOY_BRANCH | CONF_DEPLOY_TAGS;
+		else
+			loader_error(ld, ld->line, "'deploy_on' must be branch, tags or both");
+		break;
+	case K_STATUS: {
+		static const char *const names[] = { "", "github", "github-commit", "gitlab",
+			"gitea", "bitbucket" };
+
+		for (size_t i = 1; i < sizeof names / sizeof names[0]; i++)
+			if (strcmp(value, names[i]) == 0) {
+				*(int *)field = (int)i;
+				return;
+			}
+		loader_error(ld, ld->line,
+		    "'status' must be github, github-commit, gitlab, gitea or bitbucket");
+		break;
+	}
+	case K_KEY_FILE: {
+		char *path = loader_path(ld, value);
+		char **list = loader_read_secrets(ld, path, 1);
+
+		free(path);
+		if (list == NULL)
+			return;
+		free(*(char **)field);
+		*(char **)field = list[0];
+		free(list);
 		break;
 	}
 	case K_LOGLEVEL:

@@ -28,7 +28,10 @@ enum key_type {
 	K_SECRET_FILE,
 	K_TOKEN_FILE,
 	K_LOGLEVEL,
-	K_USER, /* a user name, looked up at once: struct conf_user * */
+	K_DEPLOY_ON, /* branch | tags | both */
+	K_STATUS,    /* github | github-commit | gitlab | gitea | bitbucket */
+	K_KEY_FILE,  /* a file holding one secret, read into a char * */
+	K_USER,      /* a user name, looked up at once: struct conf_user * */
 };
 
 /* One row per key: this table drives parsing, defaults and checking. */

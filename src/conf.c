@@ -18,6 +18,7 @@
 #include "conf-loader.h"
 #include "ids.h"
 #include "log.h"
+#include "sig.h"
 #include "switch.h"
 #include "xmalloc.h"
 #include "banned.h"
@@ -242,9 +243,99 @@ conf_app_error(struct conf_report *r, const char *fmt, ...)
 	free(text);
 }
 
+/*
+ * The repository's path on its forge, from its URL: "https://host/a/b.git",
+ * "ssh://git@host:22/a/b" and "git@host:a/b.git" give "a/b". For GitLab
+ * the whole path (subgroups too), else its last two parts. Returns a new
+ * string, or NULL for a local path or a URL without two parts.
+ */
+static char *
+forge_path(const char *repo, int whole)
+{
+	const char *p = strstr(repo, "://"), *colon;
+	char *path, *end, *cut;
+
+	if (p != NULL) {
+		p = strchr(p + 3, '/');
+		if (p == NULL)
+			return NULL;
+	} else if (repo[0] != '/' && (colon = strchr(repo, ':')) != NULL)
+		p = colon + 1;
+	else
+		return NULL;
+	while (*p == '/')
+		p++;
+	path = xstrdup(p);
+	end = path + strlen(path);
+	while (end > path && end[-1] == '/')
+		*--end = '\0';
+	if (end - path > 4 && strcmp(end - 4, ".git") == 0)
+		*(end -= 4) = '\0';
+	if ((cut = strrchr(path, '/')) == NULL || cut == path) {
+		free(path);
+		return NULL;
+	}
+	if (!whole) {
+		char *first = cut;
+
+		while (first > path && first[-1] != '/')
+			first--;
+		if (first > path) {
+			char *two = xstrdup(first);
+
+			free(path);
+			path = two;
+		}
+	}
+	return path;
+}
+
+/* Checks the keys that tell the forge and the team (status*, notify*); fills defaults. */
+static void
+loader_check_tell(struct loader *ld, struct app_config *app)
+{
+	static const char *const apis[] = { NULL, "https://api.github.com",
+		"https://api.github.com", "https://gitlab.com/api/v4", NULL,
+		"https://api.bitbucket.org/2.0" };
+	int line = app->line;
+	const char *n = app->name;
+	char *end;
+
+	if (app->status != CONF_STATUS_NONE) {
+		if (app->status_token == NULL)
+			loader_error(ld, line, "app '%s': 'status' needs 'status_token_file'", n);
+		if (app->status_api == NULL && apis[app->status] == NULL)
+			loader_error(ld, line,
+			    "app '%s': status = gitea needs 'status_api', such as"
+			    " https://gitea.example.com/api/v1",
+			    n);
+		else if (app->status_api == NULL)
+			app->status_api = xstrdup(apis[app->status]);
+		if (app->status_repo == NULL && app->repo != NULL)
+			app->status_repo = forge_path(app->repo, app->status == CONF_STATUS_GITLAB);
+		if (app->status_repo == NULL || strchr(app->status_repo, '/') == NULL)
+			loader_error(ld, line,
+			    "app '%s': set 'status_repo' (owner/name on the forge): it cannot be"
+			    " read from 'repo'",
+			    n);
+	}
+	if (app->status_api != NULL)
+		for (end = app->status_api + strlen(app->status_api); end[-1] == '/';)
+			*--end = '\0';
+	if (app->notify_secret != NULL && app->notify_url == NULL)
+		loader_error(ld, line, "app '%s': 'notify_secret_file' without 'notify_url'", n);
+	if (app->notify_secret != NULL && !sig_whsec_valid(app->notify_secret))
+		loader_error(ld, line,
+		    "app '%s': the notify secret must be whsec_ and base64, as Standard"
+		    " Webhooks keys are",
+		    n);
+	if (strcmp(app->notify_format, "standard") != 0 && strcmp(app->notify_format, "slack") != 0)
+		loader_error(ld, line, "app '%s': 'notify_format' must be standard or slack", n);
+}
+
 /* Checks what only the whole app section can tell. */
 static void
-loader_check_app(struct loader *ld, const struct app_config *app)
+loader_check_app(struct loader *ld, struct app_config *app)
 {
 	struct conf_report r = { ld, app->line };
 	int line = app->line;
@@ -259,6 +350,9 @@ loader_check_app(struct loader *ld, const struct app_config *app)
 		loader_error(ld, line, "app '%s' has no 'start' command", n);
 	if (app->health == NULL)
 		loader_error(ld, line, "app '%s' has no 'health' URL", n);
+	if (app->tags == NULL || *app->tags == '\0')
+		loader_error(ld, line, "app '%s': 'tags' is empty; '*' deploys every tag", n);
+	loader_check_tell(ld, app);
 	switch_check(app, ld->cfg->server.listen_port, &r);
 }
 
@@ -332,6 +426,55 @@ out:
 	return ld.cfg;
 }
 
+/* 1 when two lists of secrets hold the same ones in the same order. */
+static int
+secrets_same(char **a, char **b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	for (; *a != NULL && *b != NULL; a++, b++)
+		if (strcmp(*a, *b) != 0)
+			return 0;
+	return *a == *b;
+}
+
+int
+conf_app_same(const struct app_config *a, const struct app_config *b)
+{
+	/* By the key table, so that a new key cannot be missed here. */
+	for (const struct key *k = conf_app_keys; k->name != NULL; k++) {
+		const char *fa = (const char *)a + k->offset, *fb = (const char *)b + k->offset;
+
+		switch (k->type) {
+		case K_STRING:
+		case K_PATH:
+		case K_COMMAND:
+		case K_URL:
+		case K_KEY_FILE: {
+			const char *x = *(char *const *)fa, *y = *(char *const *)fb;
+
+			if ((x == NULL) != (y == NULL) || (x != NULL && strcmp(x, y) != 0))
+				return 0;
+			break;
+		}
+		case K_SECRET:
+		case K_SECRET_FILE:
+			if (!secrets_same(*(char **const *)fa, *(char **const *)fb))
+				return 0;
+			break;
+		case K_SWITCH:
+			if (*(const void *const *)fa != *(const void *const *)fb)
+				return 0;
+			break;
+		default: /* the int kinds */
+			if (*(const int *)fa != *(const int *)fb)
+				return 0;
+			break;
+		}
+	}
+	return 1;
+}
+
 static void
 app_free(struct app_config *app)
 {
@@ -345,6 +488,11 @@ app_free(struct app_config *app)
 		case K_PATH:
 		case K_COMMAND:
 		case K_URL:
+			free(*(char **)field);
+			break;
+		case K_KEY_FILE:
+			if (*(char **)field != NULL)
+				explicit_bzero(*(char **)field, strlen(*(char **)field));
 			free(*(char **)field);
 			break;
 		default:
@@ -372,6 +520,7 @@ conf_free(struct config *cfg)
 	free(cfg->server.metrics_listen);
 	free(cfg->server.metrics_host);
 	free(cfg->server.trust_proxy);
+	free(cfg->server.public_url);
 	if (cfg->server.token != NULL)
 		explicit_bzero(cfg->server.token, strlen(cfg->server.token));
 	free(cfg->server.token);

@@ -49,7 +49,32 @@ struct app_config {
 	int keep_old;
 	int drain_timeout; /* seconds a color's connections get before its stop, 0: none */
 	int keep_releases;
+	int deploy_on; /* CONF_DEPLOY_BRANCH and/or CONF_DEPLOY_TAGS */
+	char *tags;    /* fnmatch(3) pattern of the tag names to deploy */
+	/* Telling the forge and the team (see outbox.h); all optional. */
+	int status;        /* enum conf_status */
+	char *status_api;  /* the forge API's base URL, no trailing slash */
+	char *status_repo; /* owner/name there (GitLab: the project's path); from repo by default */
+	char *status_token;  /* read from status_token_file */
+	char *notify_url;    /* a JSON POST per event */
+	char *notify_secret; /* whsec_...: notify_url's Standard Webhooks key */
+	char *notify_format; /* "standard" or "slack" */
+	int notify_timeout;  /* seconds one delivery attempt may take */
 };
+
+/* Where status goes: the value of the status key. */
+enum conf_status {
+	CONF_STATUS_NONE,
+	CONF_STATUS_GITHUB,        /* a GitHub Deployment and its statuses */
+	CONF_STATUS_GITHUB_COMMIT, /* GitHub commit statuses */
+	CONF_STATUS_GITLAB,
+	CONF_STATUS_GITEA, /* also Forgejo */
+	CONF_STATUS_BITBUCKET,
+};
+
+/* What pushes deploy_on deploys: bits of app_config.deploy_on. */
+#define CONF_DEPLOY_BRANCH 0x1
+#define CONF_DEPLOY_TAGS 0x2
 
 /* A user of this machine, looked up when the config is read. */
 struct conf_user {
@@ -81,6 +106,7 @@ struct server_config {
 	int max_per_client; /* open connections of one address, or requests of one proxied client */
 	int header_timeout; /* seconds from a connection (or its last answer) to a request's head */
 	int body_timeout;   /* seconds from a request's head to the end of its body */
+	char *public_url;   /* where people reach the dashboard, for links; NULL: none */
 };
 
 struct config {
@@ -118,6 +144,9 @@ void conf_print_keys(FILE *f);
 
 /* Returns the app named name (borrowed), or NULL. */
 const struct app_config *conf_app(const struct config *cfg, const char *name);
+
+/* 1 when two loads of an app have the same value for every key of the table, else 0. */
+int conf_app_same(const struct app_config *a, const struct app_config *b);
 
 /*
  * Where the checks of a whole app section report (see switch_check): an

@@ -1,6 +1,7 @@
 /* hook: a webhook's sender, proof and verdict, without the HTTP (see hook.h). */
 #include "config.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -158,29 +159,39 @@ is_form(hook_header_fn get, void *ctx)
 
 /* Sorts a parsed push into deploy or ignore. */
 static void
-hook_classify(struct hook_result *out, const char *branch)
+hook_classify(struct hook_result *out, const struct hook_refs *refs)
 {
 	const char *ref = out->push.ref;
 
+	out->verdict = HOOK_IGNORED;
 	if (strncmp(ref, "refs/tags/", 10) == 0) {
-		out->verdict = HOOK_IGNORED;
-		out->reason = xasprintf("tag '%s'", ref + 10);
-	} else if (strncmp(ref, "refs/heads/", 11) != 0) {
-		out->verdict = HOOK_IGNORED;
-		out->reason = xasprintf("ref '%s' is not a branch", ref);
-	} else if (strcmp(ref + 11, branch) != 0) {
-		out->verdict = HOOK_IGNORED;
-		out->reason = xasprintf("branch '%s' is not '%s'", ref + 11, branch);
-	} else if (out->push.deleted) {
-		out->verdict = HOOK_IGNORED;
-		out->reason = xasprintf("branch '%s' was deleted", branch);
-	} else
+		const char *tag = ref + 10;
+
+		if (!refs->tag_pushes)
+			out->reason = xasprintf("tag '%s': tags are not deployed (deploy_on)", tag);
+		else if (fnmatch(refs->tags, tag, 0) != 0)
+			out->reason =
+			    xasprintf("tag '%s' does not match tags = %s", tag, refs->tags);
+		else if (out->push.deleted)
+			out->reason = xasprintf("tag '%s' was deleted", tag);
+		else
+			out->verdict = HOOK_PUSH;
+	} else if (strncmp(ref, "refs/heads/", 11) != 0)
+		out->reason = xasprintf("ref '%s' is not a branch or a tag", ref);
+	else if (strcmp(ref + 11, refs->branch) != 0)
+		out->reason = xasprintf("branch '%s' is not '%s'", ref + 11, refs->branch);
+	else if (!refs->branch_pushes)
+		out->reason = xasprintf("branch '%s': only tags are deployed (deploy_on = tags)",
+		    refs->branch);
+	else if (out->push.deleted)
+		out->reason = xasprintf("branch '%s' was deleted", refs->branch);
+	else
 		out->verdict = HOOK_PUSH;
 }
 
 void
-hook_inspect(const char *const *secrets, const char *branch, hook_header_fn get, void *ctx,
-    const char *body, size_t len, time_t now, struct hook_result *out)
+hook_inspect(const char *const *secrets, const struct hook_refs *refs, hook_header_fn get,
+    void *ctx, const char *body, size_t len, time_t now, struct hook_result *out)
 {
 	const struct sender *s;
 	const char *event, *delivery, *twice;
@@ -238,7 +249,7 @@ hook_inspect(const char *const *secrets, const char *branch, hook_header_fn get,
 		out->verdict = HOOK_BAD_REQUEST;
 		out->reason = cause;
 	} else
-		hook_classify(out, branch);
+		hook_classify(out, refs);
 	free(form);
 }
 

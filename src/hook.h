@@ -20,9 +20,9 @@ typedef const char *(*hook_header_fn)(void *ctx, const char *name);
 extern const char HOOK_TWICE[];
 
 enum hook_verdict {
-	HOOK_PUSH,         /* queue a deployment of push.after */
+	HOOK_PUSH,         /* queue a deployment of push.after (of push.ref, a branch or a tag) */
 	HOOK_PING,         /* a test delivery: answer pong */
-	HOOK_IGNORED,      /* another branch, a tag, a deletion, another event */
+	HOOK_IGNORED,      /* another branch, a tag not deployed, a deletion, another event */
 	HOOK_UNAUTHORIZED, /* missing or wrong proof */
 	HOOK_BAD_REQUEST,  /* proof good, body unusable */
 };
@@ -38,14 +38,22 @@ struct hook_result {
 /* The most a delivery id may hold; longer ones are refused. */
 #define HOOK_DELIVERY_MAX 200
 
+/* Which pushes of an app deploy (its branch, deploy_on and tags keys); strings borrowed. */
+struct hook_refs {
+	const char *branch;
+	int branch_pushes; /* pushes to branch deploy */
+	int tag_pushes;    /* tags whose name matches tags deploy */
+	const char *tags;  /* an fnmatch(3) pattern */
+};
+
 /*
- * Inspects one webhook request for an app whose secrets and branch are
+ * Inspects one webhook request for an app whose secrets and refs are
  * given. body (len bytes, need not be NUL-terminated) is the raw body the
  * proof covers. now is the time for Standard Webhooks timestamps. Always
  * fills *out; the caller releases it with hook_result_release.
  */
-void hook_inspect(const char *const *secrets, const char *branch, hook_header_fn get, void *ctx,
-    const char *body, size_t len, time_t now, struct hook_result *out);
+void hook_inspect(const char *const *secrets, const struct hook_refs *refs, hook_header_fn get,
+    void *ctx, const char *body, size_t len, time_t now, struct hook_result *out);
 
 void hook_result_release(struct hook_result *res);
 

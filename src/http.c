@@ -221,9 +221,11 @@ http_hook(struct http *h, struct MHD_Connection *c, struct request *req)
 	const struct app_config *app = req->app;
 	struct hook_result *res = &req->res;
 	enum hook_answer answer = HOOK_ANSWER_BAD_REQUEST;
+	const struct hook_refs refs = { app->branch, (app->deploy_on & CONF_DEPLOY_BRANCH) != 0,
+		(app->deploy_on & CONF_DEPLOY_TAGS) != 0, app->tags };
 	enum MHD_Result ret;
 
-	hook_inspect((const char *const *)app->secrets, app->branch, http_header, c,
+	hook_inspect((const char *const *)app->secrets, &refs, http_header, c,
 	    req->body != NULL ? req->body : "", req->len, time(NULL), res);
 	req->inspected = 1;
 	switch (res->verdict) {
@@ -670,8 +672,9 @@ http_start(const struct config *cfg, struct store *st, struct store *scrapes, in
 	h->intake = intake_new(st, queued, ctx);
 	h->guard = guard_new(cfg->server.max_connections, cfg->server.max_per_client,
 	    cfg->server.header_timeout, cfg->server.body_timeout, cfg->server.trust_proxy != NULL);
+	/* MHD_USE_ITC: a pool's threads can be told to stop listening (http_quiesce). */
 	h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-		MHD_USE_ERROR_LOG,
+		MHD_USE_ITC | MHD_USE_ERROR_LOG,
 	    0, guard_accept, h->guard, http_access, h, MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
@@ -680,11 +683,12 @@ http_start(const struct config *cfg, struct store *st, struct store *scrapes, in
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, h, MHD_OPTION_NOTIFY_CONNECTION,
 	    guard_notify, h->guard, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, h, MHD_OPTION_END);
 	if (h->daemon != NULL && metrics_fd >= 0)
-		h->metrics = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0,
-		    NULL, NULL, http_metrics_access, h, MHD_OPTION_LISTEN_SOCKET, metrics_fd,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16, MHD_OPTION_CONNECTION_TIMEOUT,
-		    (unsigned int)HTTP_CONNECTION_TIMEOUT, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log,
-		    h, MHD_OPTION_END);
+		h->metrics =
+		    MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+			0, NULL, NULL, http_metrics_access, h, MHD_OPTION_LISTEN_SOCKET, metrics_fd,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONNECTION_TIMEOUT,
+			MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, h, MHD_OPTION_END);
 	if (h->daemon == NULL || (metrics_fd >= 0 && h->metrics == NULL)) {
 		*cause = xasprintf("cannot start the HTTP server on %s",
 		    h->daemon == NULL ? cfg->server.listen : cfg->server.metrics_listen);
@@ -699,6 +703,30 @@ http_start(const struct config *cfg, struct store *st, struct store *scrapes, in
 		return NULL;
 	}
 	return h;
+}
+
+void
+http_quiesce(struct http *h)
+{
+	reply_set_closing();
+	/* The sockets stay open (fds 3 and 5, closed at exit): the next process listens on them. */
+	if (MHD_quiesce_daemon(h->daemon) == MHD_INVALID_SOCKET)
+		log_warn("cannot stop listening for new connections; they are served on");
+	if (h->metrics != NULL)
+		MHD_quiesce_daemon(h->metrics);
+}
+
+unsigned int
+http_open_connections(struct http *h)
+{
+	const union MHD_DaemonInfo *info =
+	    MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	unsigned int n = info != NULL ? info->num_connections : 0;
+
+	if (h->metrics != NULL &&
+	    (info = MHD_get_daemon_info(h->metrics, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)) != NULL)
+		n += info->num_connections;
+	return n;
 }
 
 void

@@ -37,6 +37,17 @@ int http_bound_port(int fd);
 struct http *http_start(const struct config *cfg, struct store *st, struct store *scrapes, int fd,
     int metrics_fd, api_queued_fn queued, void *ctx, char **cause);
 
+/*
+ * Stops taking new connections, so that a process started after this one
+ * on the same sockets gets them all; the open ones are served on, and
+ * each answer from now ends its connection. Once: a reload's old process
+ * calls it before it waits for http_open_connections to reach 0.
+ */
+void http_quiesce(struct http *h);
+
+/* Connections open now, on both sockets. */
+unsigned int http_open_connections(struct http *h);
+
 /* Stops serving, waits for the threads, frees h; NULL is a no-op. */
 void http_stop(struct http *h);
 

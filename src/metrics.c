@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "metrics.h"
 #include "switch.h"
 #include "xmalloc.h"
@@ -115,6 +116,8 @@ static const char *const check_results[] = { "succeeded", "failed", "cancelled",
 static const char *const drain_results[] = { "empty", "timed_out", "stopped", "blind", NULL };
 static const char *const triggers[] = { "automatic", "manual", NULL };
 static const char *const trigger_reasons[] = { "confirm_failed", "requested", NULL };
+static const char *const targets[] = { "forge", "notify", NULL };
+static const char *const outbox_states[] = { "pending", "delivered", "failed", NULL };
 
 /* What a family's series look like beyond app: up to two more labels. */
 struct shape {
@@ -300,7 +303,8 @@ webhook_series(void *ctx, const char *app, const char *sender, const char *answe
 /* What the per-app gauges are made of, read once per app for a scrape. */
 struct app_now {
 	struct store_app a;
-	int known; /* the app has a row */
+	int known;  /* the app has a row */
+	int frozen; /* turnout freeze holds its deployments */
 	int64_t queued, running;
 };
 
@@ -317,7 +321,13 @@ app_families(struct out *o, const struct config *cfg, struct store *st)
 	/* A family's samples go together: read everything first. */
 	for (size_t i = 0; i < cfg->napps; i++) {
 		now[i].known = store_get_app(st, cfg->apps[i]->name, &now[i].a) == 0;
+		struct store_freeze f;
+
 		store_app_queue(st, cfg->apps[i]->name, &now[i].queued, &now[i].running);
+		if (store_get_freeze(st, cfg->apps[i]->name, &f) == 1) {
+			now[i].frozen = f.until == 0 || f.until > clock_real_ms();
+			store_freeze_release(&f);
+		}
 	}
 	out_family(o, "turnout_live_color", "gauge",
 	    "1 for the color the proxy sends the app's traffic to.");
@@ -358,6 +368,13 @@ app_families(struct out *o, const struct config *cfg, struct store *st)
 		const char *v[] = { cfg->apps[i]->name };
 
 		out_int(o, "turnout_deployment_running", app_only, v, 1, now[i].running > 0);
+	}
+	out_family(o, "turnout_frozen", "gauge",
+	    "1 while turnout freeze holds the app's deployments.");
+	for (size_t i = 0; i < cfg->napps; i++) {
+		const char *v[] = { cfg->apps[i]->name };
+
+		out_int(o, "turnout_frozen", app_only, v, 1, now[i].frozen);
 	}
 	for (size_t i = 0; i < cfg->napps; i++)
 		store_app_release(&now[i].a);
@@ -438,6 +455,8 @@ metrics_render(const struct config *cfg, struct store *st, struct hookstats *hs,
 	static const struct shape by_trigger = { triggers, trigger_reasons, 1 };
 	static const struct shape by_check = { stages, check_results, 0 };
 	static const struct shape by_drain = { drain_results, NULL, 0 };
+	static const struct shape by_outbox = { targets, outbox_states, 0 };
+	static const char *const outbox[] = { "app", "target", "state" };
 	struct out o = { xmalloc(8192), 0, 8192 };
 
 	o.text[0] = '\0';
@@ -477,6 +496,9 @@ metrics_render(const struct config *cfg, struct store *st, struct hookstats *hs,
 	db_family(&o, cfg, st, STORE_METRIC_LAST_SUCCESS, "turnout_last_success_timestamp_seconds",
 	    "gauge", "When the app's last successful deployment ended, since the epoch.", app_only,
 	    1, NULL, 1);
+	db_family(&o, cfg, st, STORE_METRIC_OUTBOX, "turnout_notifications", "gauge",
+	    "Forge statuses and notify_url messages, by state: pending ones are retried.", outbox,
+	    3, &by_outbox, 0);
 	app_families(&o, cfg, st);
 	if (hs != NULL) {
 		out_family(&o, "turnout_webhook_requests_total", "counter",

@@ -38,46 +38,81 @@
 
 extern char **environ;
 
+/*
+ * One network process started by us. Its watch thread reads its channel
+ * and reaps it; the struct is freed by the watch thread once the process
+ * is gone, unless a waiter holds it (then the waiter frees it).
+ */
+struct child {
+	struct netproc *np;
+	struct child *next;
+	pid_t pid;
+	int channel; /* our end; -1 once the process ended */
+	long long started_ms;
+	int ready;    /* it said it serves */
+	int held;     /* netproc_start or netproc_reload waits on it */
+	int gone;     /* reaped */
+	int retiring; /* a newer one took over (or it never did): not started again */
+};
+
 struct netproc {
+	/* The config generation whose apps the messages may name (under lock; never freed). */
 	const struct config *cfg;
 	struct workers *workers;
 	int listen_fd;
 	int metrics_fd; /* -1: no metrics_listen */
-	int channel;    /* our end */
-	pid_t pid;
-	long long started_ms;
-	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int ready;
-	int served; /* it said it serves at least once */
-	int died;   /* it ended before it ever served */
+	struct child *children; /* every child not freed yet */
+	struct child *cur;      /* the one that serves, or is being started in its place */
+	int threads;            /* watch threads still running */
 	int stopping;
 };
+
+static void *watch(void *arg);
+
+/* Takes c out of np's list and frees it. With np->lock held. */
+static void
+child_free(struct netproc *np, struct child *c)
+{
+	struct child **p;
+
+	for (p = &np->children; *p != NULL; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	free(c);
+}
 
 /*
  * Starts `turnout serve-network -c CONFIG` with the listening socket and
  * the child's end of a new channel at their fixed fds, and no signal
- * blocked. Returns 0, or -1 with *cause.
+ * blocked, and its watch thread. With np->lock held. Returns the child,
+ * or NULL with *cause.
  */
-static int
+static struct child *
 spawn_child(struct netproc *np, char **cause)
 {
 	const char *argv[] = { "turnout", "serve-network", "-c", np->cfg->path, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
+	struct child *c;
+	pthread_t thread;
 	sigset_t none, dflt;
 	int pair[2], rc;
+	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
 		*cause = xasprintf("cannot make the channel: %s", strerror(errno));
-		return -1;
+		return NULL;
 	}
 	sigemptyset(&none);
 	sigemptyset(&dflt);
 	sigaddset(&dflt, SIGTERM);
 	sigaddset(&dflt, SIGINT);
 	sigaddset(&dflt, SIGHUP);
+	sigaddset(&dflt, SIGUSR2);
 	sigaddset(&dflt, SIGPIPE);
 	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
 		goto fail_fa;
@@ -92,8 +127,7 @@ spawn_child(struct netproc *np, char **cause)
 		 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) == 0 &&
 	    (rc = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
 	    (rc = posix_spawnattr_setsigdefault(&attr, &dflt)) == 0)
-		rc = posix_spawn(&np->pid, "/proc/self/exe", &fa, &attr, (char *const *)argv,
-		    environ);
+		rc = posix_spawn(&pid, "/proc/self/exe", &fa, &attr, (char *const *)argv, environ);
 	posix_spawnattr_destroy(&attr);
 fail_attr:
 	posix_spawn_file_actions_destroy(&fa);
@@ -102,11 +136,20 @@ fail_fa:
 	if (rc != 0) {
 		close(pair[0]);
 		*cause = xasprintf("cannot start the network process: %s", strerror(rc));
-		return -1;
+		return NULL;
 	}
-	np->channel = pair[0];
-	np->started_ms = clock_mono_ms();
-	return 0;
+	c = xcalloc(1, sizeof *c);
+	c->np = np;
+	c->pid = pid;
+	c->channel = pair[0];
+	c->started_ms = clock_mono_ms();
+	c->next = np->children;
+	np->children = c;
+	np->threads++;
+	if (pthread_create(&thread, NULL, watch, c) != 0)
+		fatal("cannot start the thread that watches the network process");
+	pthread_detach(thread);
+	return c;
 }
 
 enum netproc_msg
@@ -129,16 +172,21 @@ netproc_message(const struct config *cfg, const char *msg, size_t len, const cha
 	return NETPROC_QUEUED;
 }
 
-/* A message from the network process, checked as outside input. */
+/* A message from a network process, checked as outside input. */
 static void
-handle(struct netproc *np, const char *msg, size_t len)
+handle(struct child *c, const char *msg, size_t len)
 {
+	struct netproc *np = c->np;
+	const struct config *cfg;
 	const char *app;
 
-	switch (netproc_message(np->cfg, msg, len, &app)) {
+	pthread_mutex_lock(&np->lock);
+	cfg = np->cfg;
+	pthread_mutex_unlock(&np->lock);
+	switch (netproc_message(cfg, msg, len, &app)) {
 	case NETPROC_READY:
 		pthread_mutex_lock(&np->lock);
-		np->ready = np->served = 1;
+		c->ready = 1;
 		pthread_cond_broadcast(&np->cond);
 		pthread_mutex_unlock(&np->lock);
 		break;
@@ -152,57 +200,92 @@ handle(struct netproc *np, const char *msg, size_t len)
 	}
 }
 
-/* Watches the channel: wakes workers, and starts the process again when it dies. */
+/*
+ * Watches one child's channel and wakes workers; when the channel ends,
+ * reaps the child, and starts another when it was the one serving.
+ */
 static void *
 watch(void *arg)
 {
-	struct netproc *np = arg;
+	struct child *c = arg, *next = NULL;
+	struct netproc *np = c->np;
+	char *cause = NULL;
+	int status, restart;
 
 	for (;;) {
 		char msg[MSG_MAX];
-		ssize_t n = recv(np->channel, msg, sizeof msg, 0);
-		int status, stopping, rc;
-		char *cause = NULL;
+		ssize_t n = recv(c->channel, msg, sizeof msg, 0);
 
-		if (n > 0) {
-			handle(np, msg, (size_t)n);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		/* The channel ended: the process is gone, or going (no signal to it now). */
-		pthread_mutex_lock(&np->lock);
-		close(np->channel);
-		np->channel = -1;
-		pthread_mutex_unlock(&np->lock);
-		while (waitpid(np->pid, &status, 0) < 0 && errno == EINTR)
-			;
-		pthread_mutex_lock(&np->lock);
-		stopping = np->stopping || !np->served;
-		np->died = !np->served;
-		np->ready = 0;
-		pthread_cond_broadcast(&np->cond);
-		pthread_mutex_unlock(&np->lock);
-		if (stopping)
-			break; /* stopped, or it never served: netproc_start says why */
-		log_warn("the network process %d %s %d; starting it again", (int)np->pid,
+		if (n > 0)
+			handle(c, msg, (size_t)n);
+		else if (n == 0 || errno != EINTR)
+			break;
+	}
+	/* The channel ended: the process is gone, or going (no signal to it now). */
+	pthread_mutex_lock(&np->lock);
+	close(c->channel);
+	c->channel = -1;
+	pthread_mutex_unlock(&np->lock);
+	while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	pthread_mutex_lock(&np->lock);
+	/* One that never served is not started again: netproc_start or netproc_reload says why. */
+	restart = !np->stopping && c == np->cur && c->ready && !c->retiring;
+	c->gone = 1;
+	c->ready = 0;
+	pthread_cond_broadcast(&np->cond);
+	pthread_mutex_unlock(&np->lock);
+	if (c->retiring && !np->stopping)
+		log_info("network process %d %s", (int)c->pid,
+		    WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "has finished its connections" :
+								    "ended");
+	if (restart) {
+		log_warn("the network process %d %s %d; starting it again", (int)c->pid,
 		    WIFSIGNALED(status) ? "was killed by signal" : "exited with",
 		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-		if (clock_mono_ms() - np->started_ms < RESTART_PAUSE_MS)
+		if (clock_mono_ms() - c->started_ms < RESTART_PAUSE_MS)
 			usleep(RESTART_PAUSE_MS * 1000);
-		pthread_mutex_lock(&np->lock);
-		stopping = np->stopping;
-		rc = stopping ? 0 : spawn_child(np, &cause);
-		pthread_mutex_unlock(&np->lock);
-		if (stopping)
-			break;
-		if (rc != 0) {
+	}
+	pthread_mutex_lock(&np->lock);
+	if (restart && !np->stopping && np->cur == c) {
+		next = spawn_child(np, &cause);
+		np->cur = next;
+		if (next == NULL) {
 			log_error("%s; the API and webhooks are down", cause);
 			free(cause);
-			break;
 		}
 	}
+	if (!c->held)
+		child_free(np, c);
+	np->threads--;
+	pthread_cond_broadcast(&np->cond);
+	pthread_mutex_unlock(&np->lock);
 	return NULL;
+}
+
+/*
+ * Waits until c says it serves, or ends, or START_WAIT_MS pass; with
+ * np->lock held and c held. Returns 1 when it serves.
+ */
+static int
+wait_ready(struct netproc *np, struct child *c)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += START_WAIT_MS / 1000;
+	while (!c->ready && !c->gone && pthread_cond_timedwait(&np->cond, &np->lock, &until) == 0)
+		;
+	return c->ready;
+}
+
+/* Lets go of c after wait_ready; frees it when its watch thread is done. With np->lock held. */
+static void
+release(struct netproc *np, struct child *c)
+{
+	c->held = 0;
+	if (c->gone)
+		child_free(np, c);
 }
 
 struct netproc *
@@ -210,7 +293,7 @@ netproc_start(const struct config *cfg, int listen_fd, int metrics_fd, struct wo
     char **cause)
 {
 	struct netproc *np;
-	struct timespec until;
+	struct child *c;
 	int ready;
 
 	if (cfg->server.user != NULL && getpwnam(cfg->server.user) == NULL) {
@@ -218,49 +301,77 @@ netproc_start(const struct config *cfg, int listen_fd, int metrics_fd, struct wo
 		return NULL;
 	}
 	np = xcalloc(1, sizeof *np);
-
 	np->cfg = cfg;
 	np->workers = w;
 	np->listen_fd = listen_fd;
 	np->metrics_fd = metrics_fd;
-	np->channel = -1;
 	pthread_mutex_init(&np->lock, NULL);
 	pthread_cond_init(&np->cond, NULL);
-	if (spawn_child(np, cause) != 0)
-		goto fail;
-	pthread_create(&np->thread, NULL, watch, np);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += START_WAIT_MS / 1000;
 	pthread_mutex_lock(&np->lock);
-	while (!np->ready && !np->died && pthread_cond_timedwait(&np->cond, &np->lock, &until) == 0)
-		;
-	ready = np->ready;
+	c = np->cur = spawn_child(np, cause);
+	if (c == NULL) {
+		pthread_mutex_unlock(&np->lock);
+		netproc_stop(np);
+		return NULL;
+	}
+	c->held = 1;
+	ready = wait_ready(np, c);
+	release(np, c);
 	pthread_mutex_unlock(&np->lock);
 	if (ready)
 		return np;
 	*cause = xasprintf("the network process did not start serving (see the lines above)");
 	netproc_stop(np);
 	return NULL;
-fail:
-	pthread_cond_destroy(&np->cond);
-	pthread_mutex_destroy(&np->lock);
-	free(np);
-	return NULL;
 }
 
 int
-netproc_pid(const struct netproc *np)
+netproc_reload(struct netproc *np, const struct config *cfg, char **cause)
 {
-	return (int)np->pid;
+	struct child *c, *old;
+	int ready;
+
+	pthread_mutex_lock(&np->lock);
+	if (np->stopping || np->cur == NULL) {
+		pthread_mutex_unlock(&np->lock);
+		*cause = xasprintf("no network process serves now");
+		return -1;
+	}
+	if ((c = spawn_child(np, cause)) == NULL) {
+		pthread_mutex_unlock(&np->lock);
+		return -1;
+	}
+	c->held = 1;
+	ready = wait_ready(np, c);
+	old = np->cur;
+	if (ready) {
+		np->cur = c;
+		np->cfg = cfg;
+		/* It finishes what it has (see netproc_main), then ends. */
+		old->retiring = 1;
+		if (!old->gone && old->channel >= 0)
+			kill(old->pid, SIGUSR2);
+	} else {
+		c->retiring = 1;
+		if (!c->gone && c->channel >= 0)
+			kill(c->pid, SIGTERM);
+		*cause = xasprintf("the new network process did not start serving (see the lines"
+				   " above); the old one serves on");
+	}
+	release(np, c);
+	pthread_mutex_unlock(&np->lock);
+	return ready ? 0 : -1;
 }
 
-void
-netproc_signal(struct netproc *np, int sig)
+int
+netproc_pid(struct netproc *np)
 {
+	int pid;
+
 	pthread_mutex_lock(&np->lock);
-	if (np->pid > 0 && np->channel >= 0)
-		kill(np->pid, sig);
+	pid = np->cur != NULL ? (int)np->cur->pid : -1;
 	pthread_mutex_unlock(&np->lock);
+	return pid;
 }
 
 void
@@ -270,10 +381,14 @@ netproc_stop(struct netproc *np)
 		return;
 	pthread_mutex_lock(&np->lock);
 	np->stopping = 1;
-	if (np->pid > 0)
-		kill(np->pid, SIGTERM);
+	for (struct child *c = np->children; c != NULL; c = c->next)
+		if (!c->gone && c->channel >= 0)
+			kill(c->pid, SIGTERM);
+	while (np->threads > 0)
+		pthread_cond_wait(&np->cond, &np->lock);
+	while (np->children != NULL)
+		child_free(np, np->children);
 	pthread_mutex_unlock(&np->lock);
-	pthread_join(np->thread, NULL);
 	pthread_cond_destroy(&np->cond);
 	pthread_mutex_destroy(&np->lock);
 	free(np);
@@ -380,6 +495,35 @@ raise_nofile(const struct config *cfg)
 		    (unsigned long long)rl.rlim_cur);
 }
 
+/*
+ * SIGUSR2: a newer network process serves on the same sockets. Stop
+ * taking connections and finish the open ones: a request in flight is
+ * answered, and a slow one gets the time its deadlines give it. Returns
+ * when none is left, at that time, or at SIGTERM.
+ */
+static void
+retire(const struct config *cfg, struct http *http, const sigset_t *set)
+{
+	const struct timespec tick = { 0, 100 * 1000 * 1000 };
+	int64_t until =
+	    clock_mono_ms() + (cfg->server.header_timeout + cfg->server.body_timeout + 5) * 1000LL;
+	unsigned int open;
+
+	http_quiesce(http);
+	open = http_open_connections(http);
+	log_info("network process %d: a new one serves; finishing %u open connection%s",
+	    (int)getpid(), open, open == 1 ? "" : "s");
+	while ((open = http_open_connections(http)) > 0 && clock_mono_ms() < until) {
+		int sig = sigtimedwait(set, NULL, &tick);
+
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+	}
+	if (open > 0)
+		log_warn("network process %d: %u connection%s still open; closing", (int)getpid(),
+		    open, open == 1 ? "" : "s");
+}
+
 int
 netproc_main(const struct config *cfg)
 {
@@ -395,6 +539,7 @@ netproc_main(const struct config *cfg)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile(cfg);
@@ -420,11 +565,11 @@ netproc_main(const struct config *cfg)
 	pthread_detach(watcher);
 	log_debug("network process %d serves as uid %d (%s)", (int)getpid(), (int)getuid(),
 	    sandboxed ? "seccomp filter on" : "no seccomp filter");
-	while (sigwait(&set, &sig) != 0 || sig == SIGHUP) {
-		if (sig == SIGHUP)
-			log_info("network process %d: received SIGHUP, serving on", (int)getpid());
+	/* SIGHUP is the worker side's to act on (a reload, a closed terminal). */
+	while (sigwait(&set, &sig) != 0 || sig == SIGHUP)
 		sig = 0;
-	}
+	if (sig == SIGUSR2)
+		retire(cfg, http, &set);
 	status = 0;
 out:
 	http_stop(http);

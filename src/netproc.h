@@ -31,11 +31,18 @@ struct netproc;
 struct netproc *netproc_start(const struct config *cfg, int listen_fd, int metrics_fd,
     struct workers *w, char **cause);
 
-/* The network-facing process's pid now (it changes when it is restarted). */
-int netproc_pid(const struct netproc *np);
+/* The network-facing process's pid now (it changes when it is restarted), or -1. */
+int netproc_pid(struct netproc *np);
 
-/* Sends sig to the network-facing process, when one runs. */
-void netproc_signal(struct netproc *np, int sig);
+/*
+ * A reload: starts a new network-facing process (it reads the config file
+ * again) and, once it serves, lets the old one finish its open
+ * connections and end, so no request is cut. cfg (borrowed, must outlive
+ * np) is from then on the config whose apps messages may name. Returns 0,
+ * or -1 with *cause (new string) when the new one does not serve: the old
+ * one then serves on.
+ */
+int netproc_reload(struct netproc *np, const struct config *cfg, char **cause);
 
 /* Stops the network-facing process and waits for it; frees np. NULL is a no-op. */
 void netproc_stop(struct netproc *np);

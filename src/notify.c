@@ -46,23 +46,31 @@ notify_stopping(void)
 	notify_send("STOPPING=1");
 }
 
-/* Sets app's part of the line to text (stolen) and sends the whole line. */
-static void
-notify_set(const char *app, char *text)
+void
+notify_reloading(void)
 {
-	struct notify_app **p, *a;
+	notify_send("RELOADING=1");
+}
+
+/* The entry of app in the list, or where it would go. With notify_lock held. */
+static struct notify_app **
+notify_find(const char *app)
+{
+	struct notify_app **p;
+
+	for (p = &notify_apps; *p != NULL && strcmp((*p)->app, app) != 0; p = &(*p)->next)
+		;
+	return p;
+}
+
+/* Sends the whole line. With notify_lock held. */
+static void
+notify_line(void)
+{
+	struct notify_app *a;
 	size_t len = strlen("STATUS=") + 1, off;
 	char *line;
 
-	pthread_mutex_lock(&notify_lock);
-	for (p = &notify_apps; *p != NULL && strcmp((*p)->app, app) != 0; p = &(*p)->next)
-		;
-	if (*p == NULL) {
-		*p = xcalloc(1, sizeof **p);
-		(*p)->app = xstrdup(app);
-	}
-	free((*p)->text);
-	(*p)->text = text;
 	for (a = notify_apps; a != NULL; a = a->next)
 		len += strlen(a->app) + strlen(a->text) + 4;
 	line = xmalloc(len);
@@ -71,8 +79,42 @@ notify_set(const char *app, char *text)
 		off += (size_t)snprintf(line + off, len - off, "%s%s: %s",
 		    a != notify_apps ? "; " : "", a->app, a->text);
 	notify_send(line);
-	pthread_mutex_unlock(&notify_lock);
 	free(line);
+}
+
+/* Sets app's part of the line to text (stolen) and sends the whole line. */
+static void
+notify_set(const char *app, char *text)
+{
+	struct notify_app **p;
+
+	pthread_mutex_lock(&notify_lock);
+	p = notify_find(app);
+	if (*p == NULL) {
+		*p = xcalloc(1, sizeof **p);
+		(*p)->app = xstrdup(app);
+	}
+	free((*p)->text);
+	(*p)->text = text;
+	notify_line();
+	pthread_mutex_unlock(&notify_lock);
+}
+
+void
+notify_forget(const char *app)
+{
+	struct notify_app **p, *a;
+
+	pthread_mutex_lock(&notify_lock);
+	p = notify_find(app);
+	if ((a = *p) != NULL) {
+		*p = a->next;
+		free(a->app);
+		free(a->text);
+		free(a);
+		notify_line();
+	}
+	pthread_mutex_unlock(&notify_lock);
 }
 
 void

@@ -13,6 +13,10 @@
 
 void notify_ready(void);
 void notify_stopping(void);
+/* A reload begins (RELOADING=1); notify_ready says it ended. */
+void notify_reloading(void);
+/* App app left the config: its part of the STATUS line goes. */
+void notify_forget(const char *app);
 
 /* App app (borrowed) now runs deployment id of commit (may be NULL). */
 void notify_running(const char *app, int64_t id, const char *commit);

@@ -1,12 +1,26 @@
 /* reply: JSON answers and JSON errors over libmicrohttpd (see reply.h). */
 #include "config.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reply.h"
 #include "xmalloc.h"
 #include "banned.h"
+
+/*
+ * Set once the process is leaving (http_quiesce): every answer then ends
+ * its connection, so keep-alive clients move to the process that took
+ * over. One server per process, so one flag.
+ */
+static atomic_int reply_closing;
+
+void
+reply_set_closing(void)
+{
+	atomic_store(&reply_closing, 1);
+}
 
 /* Queues text with the headers every answer carries, and Allow when given. */
 static enum MHD_Result
@@ -22,6 +36,8 @@ reply_queue(struct MHD_Connection *c, unsigned int status, const char *type, cha
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (header != NULL)
 		MHD_add_response_header(r, header, value);
+	if (atomic_load(&reply_closing))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;

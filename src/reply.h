@@ -7,6 +7,9 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+/* From now on every answer of this process carries Connection: close. */
+void reply_set_closing(void);
+
 /* Queues a response with body text (steals it, freed with free()). */
 enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int status, const char *type,
     char *text, size_t len);

@@ -13,9 +13,11 @@
 #include "log.h"
 #include "notify.h"
 #include "netproc.h"
+#include "outbox.h"
 #include "pipeline.h"
 #include "probe.h"
 #include "reconcile.h"
+#include "reload.h"
 #include "serve.h"
 #include "store.h"
 #include "worker.h"
@@ -85,14 +87,67 @@ serve_deploy_user(const struct conf_user *u)
 	return -1;
 }
 
+/* The configs loaded since the start, newest first: a thread may still read any of them. */
+struct generation {
+	struct generation *next;
+	struct config *cfg;
+};
+
+/*
+ * SIGHUP: the config file is read again. The new network process must
+ * serve before anything changes; then each worker takes the new config at
+ * its next deployment, new apps get a worker, removed ones stop claiming.
+ * Returns the config now in use (cur when nothing changed).
+ */
+static const struct config *
+serve_reload(const struct config *cur, struct generation **gens, struct store *st,
+    struct workers *workers, struct netproc *net, struct outbox *ob)
+{
+	struct config *next = reload_read(cur);
+	struct generation *g;
+	char *cause = NULL;
+
+	if (next == NULL)
+		return cur;
+	for (size_t i = 0; i < next->napps; i++) {
+		const struct app_config *app = next->apps[i];
+
+		if (conf_app(cur, app->name) != NULL)
+			continue;
+		if (next->server.deploy_user != NULL &&
+		    serve_enterable(next->server.state_dir, app->name) != 0) {
+			conf_free(next);
+			return cur;
+		}
+		reconcile_app(app, st);
+	}
+	if (netproc_reload(net, next, &cause) != 0) {
+		log_error("reload: %s; the config in use is kept", cause);
+		free(cause);
+		conf_free(next);
+		return cur;
+	}
+	workers_reload(workers, next);
+	outbox_reload(ob, next);
+	log_set_level((enum log_level)next->server.log_level);
+	reload_describe(cur, next);
+	g = xcalloc(1, sizeof *g);
+	g->cfg = next;
+	g->next = *gens;
+	*gens = g;
+	return next;
+}
+
 int
 serve_run(const struct config *cfg)
 {
+	struct generation *gens = NULL;
 	struct store *store = NULL;
 	struct netproc *net = NULL;
 	sigset_t set;
 	char *cause = NULL, *dbpath;
 	struct workers *workers = NULL;
+	struct outbox *outbox = NULL;
 	int sig, status = 1, rc, listen_fd = -1, metrics_fd = -1;
 
 	log_set_level((enum log_level)cfg->server.log_level);
@@ -136,6 +191,7 @@ serve_run(const struct config *cfg)
 		free(cause);
 		goto out;
 	}
+	outbox = outbox_start(cfg, store);
 	workers = workers_start(cfg, store);
 	/* The HTTP server runs in a process of its own (see netproc.h). */
 	net = netproc_start(cfg, listen_fd, metrics_fd, workers, &cause);
@@ -156,15 +212,13 @@ serve_run(const struct config *cfg)
 		    strchr(cfg->server.metrics_host, ':') ? "[" : "", cfg->server.metrics_host,
 		    strchr(cfg->server.metrics_host, ':') ? "]" : "", http_bound_port(metrics_fd));
 	notify_ready();
-	/*
-	 * SIGHUP (a reload, a closed terminal) must not end the daemon mid
-	 * deployment: both processes take it and go on.
-	 */
+	/* SIGHUP (systemctl reload, a closed terminal) reads the config again. */
 	while (sigwait(&set, &sig) != 0 || sig == SIGHUP) {
 		if (sig == SIGHUP) {
-			log_info("received SIGHUP: serving on; the config is read again at the"
-				 " next start");
-			netproc_signal(net, SIGHUP);
+			log_info("received SIGHUP: reading %s again", cfg->path);
+			notify_reloading();
+			cfg = serve_reload(cfg, &gens, store, workers, net, outbox);
+			notify_ready();
 		}
 		sig = 0;
 	}
@@ -179,7 +233,15 @@ out:
 	if (metrics_fd >= 0)
 		close(metrics_fd);
 	workers_stop(workers);
+	outbox_stop(outbox); /* after the workers: their last events are stored, sent next time */
 	store_close(store);
 	free(dbpath);
+	while (gens != NULL) {
+		struct generation *g = gens;
+
+		gens = g->next;
+		conf_free(g->cfg);
+		free(g);
+	}
 	return status;
 }

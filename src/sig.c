@@ -208,6 +208,29 @@ sig_std_match(const char *header, const char *want, int *seen)
 	return ok;
 }
 
+/*
+ * What a Standard Webhooks signature covers: exactly "ID.TIMESTAMP.BODY",
+ * new, its length in *msglen. NULL when the sizes would overflow.
+ */
+static unsigned char *
+sig_std_message(const char *id, const char *timestamp, const void *body, size_t len, size_t *msglen)
+{
+	size_t idlen = strlen(id), tslen = strlen(timestamp);
+	unsigned char *msg;
+
+	if (len > SIZE_MAX - idlen - tslen - 2)
+		return NULL;
+	*msglen = idlen + 1 + tslen + 1 + len;
+	msg = xmalloc(*msglen);
+	memcpy(msg, id, idlen);
+	msg[idlen] = '.';
+	memcpy(msg + idlen + 1, timestamp, tslen);
+	msg[idlen + 1 + tslen] = '.';
+	if (len != 0)
+		memcpy(msg + idlen + tslen + 2, body, len);
+	return msg;
+}
+
 int
 sig_check_standard(const char *const *secrets, const char *id, const char *timestamp,
     const char *header, const void *body, size_t len, time_t now, const char **cause)
@@ -215,7 +238,7 @@ sig_check_standard(const char *const *secrets, const char *id, const char *times
 	const char *why = NULL;
 	unsigned char raw[SIG_RAW_LEN], want[SIG_B64_LEN + 1];
 	unsigned char *msg = NULL, *key;
-	size_t idlen, tslen, msglen, keysize, keylen, wlen = strlen(SIG_WHSEC);
+	size_t msglen, keysize, keylen, wlen = strlen(SIG_WHSEC);
 	int64_t ts;
 	int ok = 0, seen = 0, nwhsec = 0, nkeys = 0;
 
@@ -244,21 +267,10 @@ sig_check_standard(const char *const *secrets, const char *id, const char *times
 		goto out;
 	}
 
-	/* The signed content is exactly "ID.TIMESTAMP.BODY". */
-	idlen = strlen(id);
-	tslen = strlen(timestamp);
-	if (len > SIZE_MAX - idlen - tslen - 2) {
+	if ((msg = sig_std_message(id, timestamp, body, len, &msglen)) == NULL) {
 		why = "body too large";
 		goto out;
 	}
-	msglen = idlen + 1 + tslen + 1 + len;
-	msg = xmalloc(msglen);
-	memcpy(msg, id, idlen);
-	msg[idlen] = '.';
-	memcpy(msg + idlen + 1, timestamp, tslen);
-	msg[idlen + 1 + tslen] = '.';
-	if (len != 0)
-		memcpy(msg + idlen + tslen + 2, body, len);
 
 	for (size_t i = 0; secrets[i] != NULL; i++) {
 		if (strncmp(secrets[i], SIG_WHSEC, wlen) != 0)
@@ -292,4 +304,48 @@ out:
 	if (cause != NULL)
 		*cause = why;
 	return why == NULL ? 0 : -1;
+}
+
+int
+sig_whsec_valid(const char *secret)
+{
+	size_t wlen = strlen(SIG_WHSEC), keysize, keylen;
+	unsigned char *key;
+	int ok;
+
+	if (strncmp(secret, SIG_WHSEC, wlen) != 0 || secret[wlen] == '\0')
+		return 0;
+	keysize = sig_b64_size(secret + wlen);
+	key = xmalloc(keysize);
+	ok = sig_b64_decode(secret + wlen, key, &keylen) == 0 && keylen > 0;
+	OPENSSL_cleanse(key, keysize);
+	free(key);
+	return ok;
+}
+
+int
+sig_sign_standard(const char *secret, const char *id, const char *timestamp, const void *body,
+    size_t len, char out[SIG_STD_HEADER_LEN])
+{
+	size_t wlen = strlen(SIG_WHSEC), keysize, keylen;
+	size_t msglen;
+	unsigned char raw[SIG_RAW_LEN], b64[SIG_B64_LEN + 1], *key, *msg;
+	int rc = -1;
+
+	if (!sig_whsec_valid(secret) ||
+	    (msg = sig_std_message(id, timestamp, body, len, &msglen)) == NULL)
+		return -1;
+	keysize = sig_b64_size(secret + wlen);
+	key = xmalloc(keysize);
+	if (sig_b64_decode(secret + wlen, key, &keylen) == 0 &&
+	    sig_hmac_raw(key, keylen, msg, msglen, raw) == 0 &&
+	    EVP_EncodeBlock(b64, raw, SIG_RAW_LEN) == SIG_B64_LEN) {
+		snprintf(out, SIG_STD_HEADER_LEN, "%s%s", SIG_STD_VERSION, (const char *)b64);
+		rc = 0;
+	}
+	OPENSSL_cleanse(key, keysize);
+	OPENSSL_cleanse(raw, sizeof raw);
+	free(key);
+	free(msg);
+	return rc;
 }

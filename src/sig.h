@@ -48,4 +48,19 @@ int sig_check_token(const char *const *secrets, const char *token);
 int sig_check_standard(const char *const *secrets, const char *id, const char *timestamp,
     const char *header, const void *body, size_t len, time_t now, const char **cause);
 
+/* 1 when secret is "whsec_" and base64 of a key, as Standard Webhooks secrets are. */
+int sig_whsec_valid(const char *secret);
+
+/* Room for a Standard Webhooks signature header: "v1," and 44 base64 characters. */
+#define SIG_STD_HEADER_LEN 48
+
+/*
+ * Signs an outgoing Standard Webhooks message: writes "v1,BASE64" of
+ * HMAC-SHA256(key, "ID.TIMESTAMP.BODY") into out, key being the decoded
+ * part of secret after "whsec_". Returns 0, or -1 for a secret that is not
+ * a whsec_ key.
+ */
+int sig_sign_standard(const char *secret, const char *id, const char *timestamp, const void *body,
+    size_t len, char out[SIG_STD_HEADER_LEN]);
+
 #endif

@@ -108,6 +108,18 @@ checkout(struct job *j, int quiet, char **why)
 }
 
 /*
+ * 1 when the deployment is a forge's push of a branch, whose id is the
+ * commit itself. A tag push's id is the tag's object when the tag is
+ * annotated (GitHub, GitLab), which git must peel to its commit.
+ */
+static int
+push_of_commit(const struct job *j)
+{
+	return strcmp(j->kind, "push") == 0 &&
+	    (j->ref == NULL || strncmp(j->ref, "refs/tags/", 10) != 0);
+}
+
+/*
  * A commit of a repo on this machine (a bare repo pushed to over ssh, a
  * self-hosted forge's) is read where it is: one process for a push's full
  * id, two for an id from the API or a rollback, instead of a fetch's seven.
@@ -125,7 +137,7 @@ read_in_place(struct job *j, char **why)
 	if (!git_local(j->git) || !git_cached(j->git) || j->commit == NULL)
 		return 1;
 	/* A miss may happen, quietly: the fetch says why. */
-	if (!ids_is_commit(j->commit, IDS_LOWER) || strcmp(j->kind, "push") != 0) {
+	if (!ids_is_commit(j->commit, IDS_LOWER) || !push_of_commit(j)) {
 		/* Maybe abbreviated, or a tag: its commit's full id is recorded. */
 		char *id = git_resolve(j->git, j->commit, 1);
 
@@ -195,11 +207,13 @@ step_fetch(struct job *j)
 		set_commit(j, id);
 		steplog_note(j->log, "branch %s is at %s", j->app->branch, j->commit);
 		verified = 1;
-	} else if (!ids_is_commit(j->commit, IDS_LOWER) || strcmp(j->kind, "push") != 0) {
+	} else if (!ids_is_commit(j->commit, IDS_LOWER) || !push_of_commit(j)) {
 		/*
-		 * An id from the API or CLI may be abbreviated, or name a tag:
-		 * the full id of its commit is what is deployed and recorded. A
-		 * forge's push names a full commit id: no process spent on it.
+		 * An id from the API or CLI may be abbreviated, or name a tag,
+		 * and a tag push's may be an annotated tag's own object: the
+		 * full id of its commit is what is deployed and recorded. A
+		 * forge's branch push names a full commit id: no process spent
+		 * on it.
 		 */
 		char *id = git_resolve(j->git, j->commit, 0);
 

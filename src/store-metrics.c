@@ -43,6 +43,8 @@ static const struct {
 	[STORE_METRIC_LAST_SUCCESS] = { "SELECT app, MAX(finished_at) FROM deployments"
 					" WHERE status = 'succeeded' GROUP BY 1",
 	    1 },
+	[STORE_METRIC_OUTBOX] = { "SELECT app, target, state, COUNT(*) FROM outbox GROUP BY 1, 2, 3",
+	    3 },
 };
 
 /* Observations in ms: label columns l1, l2 (, l3), then the value v. */

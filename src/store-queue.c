@@ -164,12 +164,21 @@ store_recover(struct store *st)
 		pthread_mutex_unlock(&st->lock);
 		return -1;
 	}
+	/* Whoever was told a deployment started is told it was interrupted (see outbox.h). */
 	rc = db_stmt_done(st,
 	    db_prepare(st,
-		"UPDATE deployments SET status = 'interrupted',"
-		" finished_at = ?, error = 'turnout stopped while this deployment ran'"
-		" WHERE status = 'running'",
-		"i", now));
+		"INSERT INTO outbox (deployment, app, target, event, next_at, created_at)"
+		" SELECT deployment, app, target, 'interrupted', ?, ? FROM outbox"
+		" WHERE event = 'started' AND deployment IN"
+		" (SELECT id FROM deployments WHERE status = 'running') GROUP BY deployment, target",
+		"ii", now, now));
+	if (rc == 0)
+		rc = db_stmt_done(st,
+		    db_prepare(st,
+			"UPDATE deployments SET status = 'interrupted',"
+			" finished_at = ?, error = 'turnout stopped while this deployment ran'"
+			" WHERE status = 'running'",
+			"i", now));
 	if (rc == 0)
 		n = sqlite3_changes(st->db);
 	if (rc == 0)
@@ -200,8 +209,10 @@ store_claim(struct store *st, const char *app, struct store_deployment *d)
 	}
 	stmt = db_prepare(st,
 	    "SELECT " DEPLOYMENT_COLUMNS " FROM deployments d"
-	    " WHERE d.app = ? AND d.status = 'queued' ORDER BY d.id DESC LIMIT 1",
-	    "s", app);
+	    " WHERE d.app = ? AND d.status = 'queued' AND NOT EXISTS (SELECT 1 FROM freezes f"
+	    " WHERE f.app = d.app AND (f.until IS NULL OR f.until > ?))"
+	    " ORDER BY d.id DESC LIMIT 1",
+	    "si", app, now);
 	if (stmt == NULL)
 		rc = -1;
 	else if (sqlite3_step(stmt) == SQLITE_ROW) {

@@ -8,8 +8,9 @@
  *
  * Behind this one header: db.c (the connection, migrations, durability),
  * store-queue.c (deployments: the queue and its reads), store-app.c (the
- * apps table), store-log.c (steps, log lines, drains) and store-bad.c (bad
- * releases).
+ * apps table), store-log.c (steps, log lines, drains), store-bad.c (bad
+ * releases), store-freeze.c (frozen apps) and store-outbox.c (what is to be
+ * told about deployments).
  */
 #ifndef TURNOUT_STORE_H
 #define TURNOUT_STORE_H
@@ -131,7 +132,8 @@ int store_set_live(struct store *st, const char *app, const char *color, const c
     int64_t deployment);
 
 /*
- * At start: every deployment left 'running' becomes 'interrupted'.
+ * At start: every deployment left 'running' becomes 'interrupted', and
+ * the outbox gets an interrupted event for each target told it started.
  * Returns how many, or -1.
  */
 int store_recover(struct store *st);
@@ -139,7 +141,8 @@ int store_recover(struct store *st);
 /*
  * Takes the newest queued deployment of app and marks it running; older
  * queued ones end 'superseded'. A progress commit (see store_step_begin).
- * Returns 1 with *d filled, 0 when nothing waits, -1 on error.
+ * Returns 1 with *d filled, 0 when nothing waits or app is frozen, -1 on
+ * error.
  */
 int store_claim(struct store *st, const char *app, struct store_deployment *d);
 
@@ -209,6 +212,70 @@ int store_is_bad(struct store *st, const char *app, const char *commit);
  */
 char *store_last_good_commit(struct store *st, const char *app, const char *except);
 
+/* A freeze of an app; strings owned, freed by store_freeze_release. */
+struct store_freeze {
+	char *reason;
+	char *by;      /* who asked */
+	int64_t since; /* ms since the epoch */
+	int64_t until; /* ms since the epoch; 0: until unfrozen */
+};
+void store_freeze_release(struct store_freeze *f);
+/*
+ * Freezes app (again: a freeze it has is replaced) from now until until
+ * (ms since the epoch, 0: until unfrozen). While it holds, store_claim
+ * starts none of app's deployments; they queue as usual.
+ */
+int store_freeze(struct store *st, const char *app, const char *reason, const char *by,
+    int64_t until);
+/*
+ * Reads app's freeze, also one whose until has passed (it holds nothing
+ * any more). Returns 1 with *f filled, 0 when app has none, -1 on error.
+ */
+int store_get_freeze(struct store *st, const char *app, struct store_freeze *f);
+/* Ends app's freeze; with since not 0, only the freeze set at since. */
+int store_unfreeze(struct store *st, const char *app, int64_t since);
+
+/* One row of the outbox (see outbox.h); strings owned, freed by store_outbox_release. */
+struct store_outbox {
+	int64_t id;
+	int64_t deployment;
+	char *app;
+	char *target; /* forge, notify */
+	char *event;  /* started, succeeded, failed, rolled_back, cancelled, interrupted */
+	char *state;  /* pending, delivered, failed */
+	int attempts;
+	int64_t next_at;  /* ms since the epoch */
+	int last_status;  /* HTTP status of the last attempt, 0: no answer, -1: none yet */
+	char *last_error; /* why the last attempt failed, or NULL */
+	char *forge_id;   /* what the forge gave back, or NULL */
+	int64_t created_at;
+	int64_t delivered_at; /* 0: not yet */
+};
+void store_outbox_release(struct store_outbox *o);
+void store_outbox_free(struct store_outbox *rows, int n);
+/* Queues event of deployment for target ("forge" or "notify"), due now. */
+int store_outbox_add(struct store *st, int64_t deployment, const char *app, const char *target,
+    const char *event);
+/*
+ * Reads the oldest pending row due at now whose earlier rows of the same
+ * deployment and target are no longer pending. Returns 1 with *o filled,
+ * 0 when none is due, -1 on error.
+ */
+int store_outbox_next(struct store *st, int64_t now, struct store_outbox *o);
+/* When the next pending row is due (ms since the epoch), 0 when none is pending. */
+int64_t store_outbox_soonest(struct store *st);
+/*
+ * Records an attempt at row id: its new state, attempts, when it is due
+ * next, the HTTP status (0: no answer, -1: no attempt yet), the error
+ * (NULL: none) and, when not NULL, what the forge gave back.
+ */
+int store_outbox_attempted(struct store *st, int64_t id, const char *state, int attempts,
+    int64_t next_at, int status, const char *error, const char *forge_id);
+/* The forge_id an earlier row of deployment got (its GitHub Deployment), new, or NULL. */
+char *store_outbox_forge_id(struct store *st, int64_t deployment);
+/* Reads the rows of deployment in order into a new array; returns the count or -1. */
+int store_outbox_list(struct store *st, int64_t deployment, struct store_outbox **rows);
+
 /* One step of a deployment; strings owned. */
 struct store_step {
 	char *name;
@@ -270,6 +337,7 @@ enum store_metric {
 	STORE_METRIC_CHECKS,       /* app, stage (verify, confirm), result: checks that ended */
 	STORE_METRIC_DRAINS,       /* app, result */
 	STORE_METRIC_LAST_SUCCESS, /* app: when the last success ended, ms since the epoch */
+	STORE_METRIC_OUTBOX,       /* app, target (forge, notify), state: outbox rows */
 };
 
 enum store_histogram {

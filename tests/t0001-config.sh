@@ -119,7 +119,7 @@ test_expect_success 'a database of an older version is migrated and keeps its ro
 	    INSERT INTO deployments (id, app, status, created_at) VALUES (7, '"'"'demo'"'"', '"'"'succeeded'"'"', 1);
 	    INSERT INTO steps (deployment, name, status, started_at, finished_at) VALUES (7, '"'"'fetch'"'"', '"'"'succeeded'"'"', 1, 2);" &&
 	start_turnout &&
-	test "$(db "PRAGMA user_version")" = 6 &&
+	test "$(db "PRAGMA user_version")" = 8 &&
 	test "$(deployment 7 .status)" = succeeded &&
 	test "$(deployment 7 ".steps[] | \"\(.name)|\(.status)|\(.command_ms)\"")" = "fetch|succeeded|0" &&
 	# (the drains are not in any answer)
@@ -129,6 +129,13 @@ test_expect_success 'a database of an older version is migrated and keeps its ro
 	test_grep "database migrated to version 4" turnout.log &&
 	test_grep "database migrated to version 5" turnout.log &&
 	test_grep "database migrated to version 6" turnout.log &&
+	test_grep "database migrated to version 7" turnout.log &&
+	test "$(db "SELECT count(*) FROM freezes")" = 0 &&
+	test_grep "database migrated to version 8" turnout.log &&
+	test "$(db "SELECT count(*) FROM outbox")" = 0 &&
+	# The outbox thread asks for what is due through its index.
+	db "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE state = '"'"'pending'"'"' AND next_at <= 1 ORDER BY next_at, id" >plan &&
+	test_grep "outbox_pending" plan &&
 	# A webhook supersedes, and the worker claims, through the queue index.
 	db "EXPLAIN QUERY PLAN UPDATE deployments SET status = 1 WHERE app = 1 AND status = 2 AND id < 1" >plan &&
 	test_grep "deployments_by_app" plan &&

@@ -31,7 +31,8 @@ test_expect_success 'systemd-analyze verify finds nothing' '
 test_expect_success 'it is a notify service that checks the config first' '
 	test_grep "^Type=notify$" turnout.service &&
 	test_grep "^ExecStartPre=.*turnout check-config -c /etc/turnout/turnout.conf$" turnout.service &&
-	test_grep "^LimitNOFILE=" turnout.service
+	test_grep "^LimitNOFILE=" turnout.service &&
+	test_grep "^ExecReload=/bin/kill -HUP \\\$MAINPID$" turnout.service
 '
 
 test_expect_success 'the check sees a broken unit' '

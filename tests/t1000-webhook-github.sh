@@ -100,12 +100,12 @@ test_expect_success 'push to another branch is ignored' '
 	test "$(count_deployments)" = "$before"
 '
 
-test_expect_success 'a tag push is ignored' '
+test_expect_success 'a tag push is ignored (deploy_on = branch, the default)' '
 	before=$(count_deployments) &&
 	push_json refs/tags/v1.2.0 $SHA &&
 	github_push &&
 	test "$(cat status)" = 200 &&
-	test_grep "\"ignored\":\"tag '"'"'v1.2.0'"'"'\"" out &&
+	test_grep "\"ignored\":\"tag '"'"'v1.2.0'"'"': tags are not deployed (deploy_on)\"" out &&
 	test "$(count_deployments)" = "$before"
 '
 

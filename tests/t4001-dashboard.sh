@@ -100,6 +100,52 @@ test_expect_success 'a failed health check: the page shows why, and what Rollbac
 	test_grep "^rollback_label=Rollback: redeploy [0-9a-f]* to green$" seen-failure
 '
 
+# Waits until the browser script said key=1 in FILE.
+said () {
+	grep -q "^$2=1$" "$1"
+}
+
+test_expect_success 'Freeze from the page: the prompts, the note, the deployment waits; Unfreeze' '
+	commit_rm unhealthy &&
+	{ node "$TEST_DIRECTORY/browser/dashboard-freeze.js" "$TURNOUT_URL" test-token \
+		"$ARTIFACTS/dashboard-freeze.png" "incident 7" 2h >seen-freeze 2>browser.err &
+	} &&
+	NODE_PID=$! &&
+	test_wait_until 30 said seen-freeze frozen &&
+	test "$(app_get .frozen.by)" = dashboard &&
+	test "$(app_get .frozen.reason)" = "incident 7" &&
+	test "$(app_get ".frozen.until - now * 1000 | . > 7100000 and . < 7300000")" = true &&
+	push_webhook "$(git -C work rev-parse HEAD)" "healthy again" &&
+	held=$DEPLOYMENT &&
+	{ wait $NODE_PID || :; } &&
+	cat seen-freeze browser.err &&
+	test_grep "^done=1$" seen-freeze &&
+	test_grep "^button_before=Freeze…$" seen-freeze &&
+	test_grep "^dialog_prompt=Freeze demo: why? (shown to everyone)$" seen-freeze &&
+	test_grep "^dialog_confirm=Freeze demo until 2h: incident 7?$" seen-freeze &&
+	test_grep "^frozen_note=Frozen by dashboard [0-9]* s ago, until .*: incident 7$" seen-freeze &&
+	test_grep "^button_frozen=Unfreeze$" seen-freeze &&
+	test_grep "^frozen_note_queued=.*incident 7 · 1 queued, waiting$" seen-freeze &&
+	test_grep "^dialog_confirm=Unfreeze demo (queued deployments start)?$" seen-freeze &&
+	test_grep "^button_after=Freeze…$" seen-freeze &&
+	test "$(app_get .frozen)" = null &&
+	wait_status $held succeeded
+'
+
+test_expect_success 'what the notify_url was told shows under the deployment, failed attempts too' '
+	sed -i "s|^health_timeout = .*|&\nnotify_url = http://127.0.0.1:1/hook|" turnout.conf &&
+	kill -HUP "$TURNOUT_PID" &&
+	test_wait_until 20 grep -q " reloaded " turnout.log &&
+	commit_push README v3 "told nobody" &&
+	wait_status $DEPLOYMENT succeeded &&
+	{ node "$TEST_DIRECTORY/browser/dashboard-told.js" "$TURNOUT_URL" test-token \
+		"$ARTIFACTS/dashboard-told.png" >seen-told 2>browser.err || :; } &&
+	cat seen-told browser.err &&
+	test_grep "^done=1$" seen-told &&
+	test_grep "^told=notify · started · pending after [0-9]* attempts\{0,1\} · last: Failed to connect to 127.0.0.1 port 1 .* · next try in [0-9]* s$" seen-told &&
+	test "$(deployment $DEPLOYMENT ".notifications[0] | \"\(.target) \(.event) \(.state)\"")" = "notify started pending"
+'
+
 test_expect_success 'readable on a phone, screenshots kept' '
 	test_grep "^phone_overflow=false$" seen &&
 	test -s "$ARTIFACTS/dashboard.png" &&

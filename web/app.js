@@ -131,6 +131,7 @@ function renderHistory(tbody, app, list) {
     tr.appendChild(st);
     const c = el('td');
     c.appendChild(el('code', null, short(d.commit)));
+    if (d.tag) c.appendChild(el('span', 'tag', ' ' + d.tag));
     if (d.bad_release) c.appendChild(el('span', 'bad', ' ⚠ bad release'));
     tr.appendChild(c);
     tr.appendChild(el('td', 'author', d.author || ''));
@@ -154,6 +155,42 @@ function renderHistory(tbody, app, list) {
     }
     tr.appendChild(b);
     tbody.appendChild(tr);
+  }
+}
+
+/* A frozen app says by whom, why and until when; the button freezes or unfreezes. */
+function renderFreeze(sec, app) {
+  const f = app.frozen;
+  const note = $('.frozen', sec);
+  note.hidden = !f;
+  note.textContent = !f ? '' : 'Frozen by ' + f.by + ' ' + ago(f.since) +
+    (f.until ? ', until ' + new Date(f.until).toLocaleString() : ', until unfrozen') +
+    ': ' + f.reason + (app.queue ? ' · ' + app.queue + ' queued, waiting' : '');
+  const b = $('.freeze', sec);
+  const path = '/api/apps/' + encodeURIComponent(app.name);
+  b.textContent = f ? 'Unfreeze' : 'Freeze…';
+  b.onclick = f ? () => act('Unfreeze ' + app.name + ' (queued deployments start)', 'POST', path + '/unfreeze')
+    : () => {
+      const reason = window.prompt('Freeze ' + app.name + ': why? (shown to everyone)');
+      if (!reason) return;
+      const until = window.prompt('Until when? 30m, 2h, 3d or 2026-12-24T18:00Z; empty: until unfrozen', '');
+      if (until === null) return;
+      act('Freeze ' + app.name + (until ? ' until ' + until : '') + ': ' + reason, 'POST',
+        path + '/freeze', until ? { reason, until } : { reason });
+    };
+}
+
+/* What the forge and notify_url were told: each event's delivery and its last attempt. */
+function renderTold(ul, rows) {
+  ul.textContent = '';
+  ul.hidden = rows.length === 0;
+  for (const n of rows) {
+    let text = (n.target === 'forge' ? 'forge' : 'notify') + ' · ' + n.event + ' · ' + n.state;
+    if (n.attempts) text += ' after ' + n.attempts + (n.attempts === 1 ? ' attempt' : ' attempts');
+    if (n.state !== 'delivered' && n.last_error) text += ' · last: ' + n.last_error;
+    if (n.state === 'pending' && n.attempts)
+      text += ' · next try in ' + Math.max(0, Math.round((n.next_at - Date.now()) / 1000)) + ' s';
+    ul.appendChild(el('li', n.state, text));
   }
 }
 
@@ -186,6 +223,7 @@ async function renderApp(app) {
     'Send ' + app.name + ' traffic back to ' + to.color + ', which runs ' + short(to.commit) :
     'Redeploy ' + short(to && to.commit) + ' of ' + app.name + ' to ' + (to && to.color),
   'POST', '/api/apps/' + encodeURIComponent(app.name) + '/rollback');
+  renderFreeze(sec, app);
   const badge = $('.color', sec);
   badge.textContent = app.active_color || 'none';
   badge.className = 'badge color ' + (app.active_color || '');
@@ -202,9 +240,9 @@ async function renderApp(app) {
   const run = $('.running', sec);
   const id = app.running || (hist.deployments[0] && hist.deployments[0].id);
   if (!id) { run.hidden = true; return false; }
-  const d = app.running ? await api('GET', '/api/deployments/' + id) : hist.deployments[0];
+  const d = await api('GET', '/api/deployments/' + id);
   run.hidden = false;
-  $('.running-id', sec).textContent = '#' + d.id + ' (' + short(d.commit) + ')';
+  $('.running-id', sec).textContent = '#' + d.id + ' (' + short(d.commit) + (d.tag ? ', tag ' + d.tag : '') + ')';
   const rs = $('.running-status', sec);
   rs.textContent = d.status.replace('_', ' ');
   rs.className = 'running-status badge ' + d.status;
@@ -212,6 +250,7 @@ async function renderApp(app) {
   cancel.hidden = readOnly || !['queued', 'running'].includes(d.status);
   cancel.onclick = () => act('Cancel deployment ' + d.id, 'POST', '/api/deployments/' + d.id + '/cancel');
   renderSteps($('.steps', sec), d.steps);
+  renderTold($('.told', sec), d.notifications || []);
   await followLog($('.log', sec), d.id);
   return !!app.running || app.queue > 0;
 }

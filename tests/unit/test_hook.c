@@ -54,10 +54,20 @@ github_sig(const char *key, const char *body)
 	return buf;
 }
 
+/* The default: pushes to main deploy, tags do not. */
+static const struct hook_refs branch_only = { "main", 1, 0, "*" };
+
+static void
+inspect_refs(const struct hook_refs *refs, struct headers *hs, const char *body,
+    struct hook_result *res)
+{
+	hook_inspect(secrets, refs, get, hs, body, strlen(body), 1700000000, res);
+}
+
 static void
 inspect(struct headers *hs, const char *body, struct hook_result *res)
 {
-	hook_inspect(secrets, "main", get, hs, body, strlen(body), 1700000000, res);
+	inspect_refs(&branch_only, hs, body, res);
 }
 
 static void
@@ -177,8 +187,8 @@ test_other_branch_tag_deletion_ignored(void **state)
 	const char *del = "{\"ref\":\"refs/heads/main\",\"deleted\":true,"
 			  "\"after\":\"0000000000000000000000000000000000000000\"}";
 	const char *bodies[] = { other, tag, del };
-	const char *reasons[] = { "branch 'dev' is not 'main'", "tag 'v1.0'",
-		"branch 'main' was deleted" };
+	const char *reasons[] = { "branch 'dev' is not 'main'",
+		"tag 'v1.0': tags are not deployed (deploy_on)", "branch 'main' was deleted" };
 
 	for (int i = 0; i < 3; i++) {
 		struct headers hs = { { { "X-GitHub-Event", "push" },
@@ -188,6 +198,52 @@ test_other_branch_tag_deletion_ignored(void **state)
 		inspect(&hs, bodies[i], &res);
 		assert_int_equal(res.verdict, HOOK_IGNORED);
 		assert_string_equal(res.reason, reasons[i]);
+		hook_result_release(&res);
+	}
+}
+
+/* deploy_on = tags / both with tags = v*: which refs deploy, and why the others do not. */
+static void
+test_tags(void **state)
+{
+	static const struct hook_refs tags_only = { "main", 0, 1, "v*" };
+	static const struct hook_refs both = { "main", 1, 1, "v*" };
+	static const struct {
+		const struct hook_refs *refs;
+		const char *ref;
+		int deleted;
+		const char *reason; /* NULL: deployed */
+	} cases[] = {
+		{ &tags_only, "refs/tags/v1.2.0", 0, NULL },
+		{ &tags_only, "refs/tags/nightly", 0, "tag 'nightly' does not match tags = v*" },
+		{ &tags_only, "refs/tags/v1.2.0", 1, "tag 'v1.2.0' was deleted" },
+		{ &tags_only, "refs/heads/main", 0,
+		    "branch 'main': only tags are deployed (deploy_on = tags)" },
+		{ &both, "refs/heads/main", 0, NULL },
+		{ &both, "refs/tags/v2", 0, NULL },
+		{ &both, "refs/heads/dev", 0, "branch 'dev' is not 'main'" },
+		{ &both, "refs/notes/x", 0, "ref 'refs/notes/x' is not a branch or a tag" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char body[256];
+		struct headers hs = { { { "X-GitHub-Event", "push" } } };
+		struct hook_result res;
+
+		snprintf(body, sizeof body, "{\"ref\":\"%s\",\"after\":\"%s\"%s}", cases[i].ref,
+		    cases[i].deleted ? "0000000000000000000000000000000000000000" : SHA,
+		    cases[i].deleted ? ",\"deleted\":true" : "");
+		hs.h[1][0] = "X-Hub-Signature-256";
+		hs.h[1][1] = github_sig("new-secret", body);
+		inspect_refs(cases[i].refs, &hs, body, &res);
+		if (cases[i].reason == NULL) {
+			assert_int_equal(res.verdict, HOOK_PUSH);
+			assert_string_equal(res.push.ref, cases[i].ref);
+		} else {
+			assert_int_equal(res.verdict, HOOK_IGNORED);
+			assert_string_equal(res.reason, cases[i].reason);
+		}
 		hook_result_release(&res);
 	}
 }
@@ -303,6 +359,7 @@ main(void)
 		cmocka_unit_test(test_github_ping),
 		cmocka_unit_test(test_github_form_body),
 		cmocka_unit_test(test_other_branch_tag_deletion_ignored),
+		cmocka_unit_test(test_tags),
 		cmocka_unit_test(test_other_event_ignored),
 		cmocka_unit_test(test_bad_body),
 		cmocka_unit_test(test_gitlab_token),

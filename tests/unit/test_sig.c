@@ -493,6 +493,26 @@ test_std_bad_key(void **state)
 	assert_int_equal(check_std(rotating, STD_TS, "v1," STD_SIG, STD_NOW, &cause), 0);
 }
 
+/* Signing the vector gives its signature; keys that are not whsec_ do not sign. */
+static void
+test_std_sign(void **state)
+{
+	char out[SIG_STD_HEADER_LEN];
+
+	(void)state;
+	assert_int_equal(sig_sign_standard(STD_SECRET, STD_ID, STD_TS, STD_BODY, strlen(STD_BODY),
+			     out),
+	    0);
+	assert_string_equal(out, "v1," STD_SIG);
+	assert_int_equal(sig_whsec_valid(STD_SECRET), 1);
+	assert_int_equal(sig_whsec_valid("whsec_"), 0);
+	assert_int_equal(sig_whsec_valid("whsec_not base64!"), 0);
+	assert_int_equal(sig_whsec_valid("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), 0);
+	assert_int_equal(sig_sign_standard("not-a-key", STD_ID, STD_TS, STD_BODY, strlen(STD_BODY),
+			     out),
+	    -1);
+}
+
 int
 main(void)
 {
@@ -520,6 +540,7 @@ main(void)
 		cmocka_unit_test(test_std_null),
 		cmocka_unit_test(test_std_no_whsec),
 		cmocka_unit_test(test_std_bad_key),
+		cmocka_unit_test(test_std_sign),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
