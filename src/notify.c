@@ -130,3 +130,15 @@ notify_finished(const char *app, int64_t id, const char *status)
 {
 	notify_set(app, xasprintf("idle, #%lld %s", (long long)id, status));
 }
+
+void
+notify_frozen(const char *app, const char *by, const char *reason)
+{
+	notify_set(app, xasprintf("frozen by %s (%s)", by, reason));
+}
+
+void
+notify_unfrozen(const char *app)
+{
+	notify_set(app, xstrdup("idle, unfrozen"));
+}

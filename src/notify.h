@@ -22,5 +22,9 @@ void notify_forget(const char *app);
 void notify_running(const char *app, int64_t id, const char *commit);
 /* App app's deployment id ended with status ("succeeded", "failed", ...). */
 void notify_finished(const char *app, int64_t id, const char *status);
+/* App app is frozen by by, for reason (both borrowed): "shop: frozen by alice@host (incident)". */
+void notify_frozen(const char *app, const char *by, const char *reason);
+/* App app's freeze ended. */
+void notify_unfrozen(const char *app);
 
 #endif

@@ -37,7 +37,8 @@ struct worker {
 	const struct app_config *next_app;
 	int removed;                    /* the app left the config: claim nothing */
 	int parked;                     /* the worker has seen removed (its own) */
-	int64_t held_since;             /* the freeze it last said it waits for */
+	int64_t frozen_since;           /* the freeze it last told systemd of */
+	int64_t held_since;             /* the freeze it last said queued work waits for */
 	struct drain_handover handover; /* kept from one deployment to the next */
 	int64_t pruned;                 /* store_prune's mark */
 };
@@ -93,8 +94,9 @@ worker_take_reload(struct worker *w)
 
 /*
  * Ends app's freeze once its until has passed, and says so; says once per
- * freeze that queued deployments wait for it. store_claim does the
- * holding itself, so that a freeze stored just before a claim holds it.
+ * freeze that it holds the app (systemd's STATUS line), and that queued
+ * deployments wait for it. store_claim does the holding itself, so that a
+ * freeze stored just before a claim holds it.
  */
 static void
 worker_check_freeze(struct worker *w)
@@ -102,19 +104,29 @@ worker_check_freeze(struct worker *w)
 	struct store_freeze f;
 	int64_t queued = 0, running = 0;
 	char when[WHEN_LEN];
+	int rc = store_get_freeze(w->all->st, w->app->name, &f);
 
-	if (store_get_freeze(w->all->st, w->app->name, &f) != 1) {
-		w->held_since = 0;
-		return;
-	}
-	if (f.until != 0 && f.until <= clock_real_ms()) {
+	if (rc == 1 && f.until != 0 && f.until <= clock_real_ms()) {
 		if (store_unfreeze(w->all->st, w->app->name, f.since) == 0) {
 			when_format(f.until, when, sizeof when);
 			log_info("%s: the freeze by %s ended at %s (%s)", w->app->name, f.by, when,
 			    f.reason);
 		}
-		w->held_since = 0;
-	} else if (w->held_since != f.since &&
+		store_freeze_release(&f);
+		rc = 0;
+	}
+	if (rc != 1) {
+		if (rc == 0 && w->frozen_since != 0)
+			notify_unfrozen(w->app->name);
+		if (rc == 0)
+			w->frozen_since = w->held_since = 0;
+		return;
+	}
+	if (w->frozen_since != f.since) {
+		notify_frozen(w->app->name, f.by, f.reason);
+		w->frozen_since = f.since;
+	}
+	if (w->held_since != f.since &&
 	    store_app_queue(w->all->st, w->app->name, &queued, &running) == 0 && queued > 0) {
 		log_info("%s: frozen by %s (%s): the queued deployment waits", w->app->name, f.by,
 		    f.reason);

@@ -79,6 +79,13 @@ test_expect_success 'STATUS names the running deployment, then its outcome' '
 	test "$(deployment "$id" .status)" = failed
 '
 
+test_expect_success 'STATUS says who froze the app and why, until it is unfrozen' '
+	turnout freeze demo --reason "incident 9" -c turnout.conf &&
+	test_wait_until 10 has_line "^STATUS=demo: frozen by $(id -un)@$(hostname) (incident 9)$" &&
+	turnout unfreeze demo -c turnout.conf &&
+	test_wait_until 10 has_line "^STATUS=demo: idle, unfrozen$"
+'
+
 test_expect_success 'STOPPING on SIGTERM' '
 	stop_turnout &&
 	has_line "^STOPPING=1$" &&

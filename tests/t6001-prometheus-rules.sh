@@ -16,7 +16,7 @@ CONTRIB=$TURNOUT_SRC_DIR/contrib
 
 test_expect_success 'promtool check rules: the rules are valid' '
 	"$PROMTOOL" check rules "$CONTRIB/prometheus/turnout-rules.yml" >out &&
-	test_grep "SUCCESS: 5 rules found" out
+	test_grep "SUCCESS: 6 rules found" out
 '
 
 test_expect_success 'promtool test rules: each alert fires when it should, and only then' '
