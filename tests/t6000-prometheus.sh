@@ -210,7 +210,7 @@ alert_fires () {
 
 test_expect_success 'the alert rules are loaded, and a failure and a rollback fire' '
 	curl -fsS "http://127.0.0.1:$PROM_PORT/api/v1/rules" >rules.json &&
-	test "$(jq "[.data.groups[] | select(.name == \"turnout\") | .rules[]] | length" rules.json)" = 5 &&
+	test "$(jq "[.data.groups[] | select(.name == \"turnout\") | .rules[]] | length" rules.json)" = 6 &&
 	test_wait_until 20 alert_fires TurnoutDeploymentFailed &&
 	test_wait_until 20 alert_fires TurnoutAutomaticRollback &&
 	! alert_fires TurnoutDown
