@@ -28,7 +28,7 @@ api_freeze_json(const struct api *api, const char *app)
 
 	if (store_get_freeze(api->st, app, &f) != 1)
 		return json_null();
-	j = f.until == 0 || f.until > clock_real_ms() ? freeze_json(&f) : json_null();
+	j = store_freeze_holds(&f, clock_real_ms()) ? freeze_json(&f) : json_null();
 	store_freeze_release(&f);
 	return j;
 }

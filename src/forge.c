@@ -35,13 +35,29 @@ static const char *const states[][EV_N] = {
 	    "STOPPED" },
 };
 
+/* The index of event in events, or EV_N. */
+static int
+event_find(const char *event)
+{
+	int i = 0;
+
+	while (i < EV_N && strcmp(event, events[i]) != 0)
+		i++;
+	return i;
+}
+
+int
+forge_known_event(const char *event)
+{
+	return event_find(event) < EV_N;
+}
+
 static int
 event_index(const char *event)
 {
-	for (int i = 0; i < EV_N; i++)
-		if (strcmp(event, events[i]) == 0)
-			return i;
-	return EV_FAILED;
+	int i = event_find(event);
+
+	return i < EV_N ? i : EV_FAILED;
 }
 
 /* One sentence for people: a commit status's description, a Slack line. */

@@ -47,6 +47,9 @@ int forge_build(const struct forge_event *ev, int forge, struct forge_request *r
 
 void forge_request_free(struct forge_request *req);
 
+/* 1 when event is one forge_build knows (started, succeeded, failed, ...), else 0. */
+int forge_known_event(const char *event);
+
 /* The "id" of a forge's JSON answer (GitHub's new Deployment) as a new string, or NULL. */
 char *forge_answer_id(const char *body, size_t len);
 

@@ -325,7 +325,7 @@ app_families(struct out *o, const struct config *cfg, struct store *st)
 
 		store_app_queue(st, cfg->apps[i]->name, &now[i].queued, &now[i].running);
 		if (store_get_freeze(st, cfg->apps[i]->name, &f) == 1) {
-			now[i].frozen = f.until == 0 || f.until > clock_real_ms();
+			now[i].frozen = store_freeze_holds(&f, clock_real_ms());
 			store_freeze_release(&f);
 		}
 	}

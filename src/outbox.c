@@ -35,13 +35,7 @@ struct outbox {
 void
 outbox_event(struct store *st, const struct app_config *app, int64_t deployment, const char *event)
 {
-	static const char *const events[] = { "started", "succeeded", "failed", "rolled_back",
-		"cancelled", "interrupted" };
-	size_t i = 0;
-
-	while (i < sizeof events / sizeof events[0] && strcmp(event, events[i]) != 0)
-		i++;
-	if (i == sizeof events / sizeof events[0])
+	if (!forge_known_event(event))
 		return; /* nothing anyone is told about */
 	if (app->status != CONF_STATUS_NONE &&
 	    store_outbox_add(st, deployment, app->name, "forge", event) != 0)

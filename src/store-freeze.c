@@ -53,6 +53,12 @@ store_get_freeze(struct store *st, const char *app, struct store_freeze *f)
 }
 
 int
+store_freeze_holds(const struct store_freeze *f, int64_t now)
+{
+	return f->until == 0 || f->until > now;
+}
+
+int
 store_unfreeze(struct store *st, const char *app, int64_t since)
 {
 	if (since == 0)

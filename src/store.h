@@ -232,6 +232,8 @@ int store_freeze(struct store *st, const char *app, const char *reason, const ch
  * any more). Returns 1 with *f filled, 0 when app has none, -1 on error.
  */
 int store_get_freeze(struct store *st, const char *app, struct store_freeze *f);
+/* 1 when freeze f still holds at now (ms since the epoch): no until, or one ahead. */
+int store_freeze_holds(const struct store_freeze *f, int64_t now);
 /* Ends app's freeze; with since not 0, only the freeze set at since. */
 int store_unfreeze(struct store *st, const char *app, int64_t since);
 

@@ -106,7 +106,7 @@ worker_check_freeze(struct worker *w)
 	char when[WHEN_LEN];
 	int rc = store_get_freeze(w->all->st, w->app->name, &f);
 
-	if (rc == 1 && f.until != 0 && f.until <= clock_real_ms()) {
+	if (rc == 1 && !store_freeze_holds(&f, clock_real_ms())) {
 		if (store_unfreeze(w->all->st, w->app->name, f.since) == 0) {
 			when_format(f.until, when, sizeof when);
 			log_info("%s: the freeze by %s ended at %s (%s)", w->app->name, f.by, when,
