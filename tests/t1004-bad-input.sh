@@ -90,7 +90,7 @@ test_expect_success 'a signature, event or delivery header given twice is 400' '
 test_expect_success 'invalid UTF-8 and deeply nested JSON are 400' '
 	printf "{\"ref\":\"refs/heads/main\",\"after\":\"$SHA\",\"head_commit\":{\"message\":\"\377\376\"}}" >bad-utf8.json &&
 	signed bad-utf8.json &&
-	answered 400 && test_grep "not JSON" out &&
+	answered 400 && test_grep "bad .head_commit.message.: not UTF-8" out &&
 	{ head -c 100000 /dev/zero | tr "\0" "["; } >deep.json &&
 	signed deep.json &&
 	answered 400 &&

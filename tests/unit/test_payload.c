@@ -512,14 +512,62 @@ test_parse_uses_len(void **state)
 	payload_push_release(&p);
 }
 
-/* "\u0000" is refused by jansson, so such a body is not JSON to us. */
+/*
+ * An escaped NUL ends a string, as git ends a commit message at one; a NUL
+ * byte in the body is not JSON.
+ */
 static void
 test_nul_in_string(void **state)
 {
+	static const char body[] = "{\"ref\":\"refs/heads/main\",\"after\":\"" SHA_A "\","
+				   "\"head_commit\":{\"message\":\"a\\u0000b\"}}";
+	static const char raw[] = "{\"ref\":\"refs/heads/main\",\"after\":\"" SHA_A "\","
+				  "\"head_commit\":{\"message\":\"a\0b\"}}";
+	struct push p;
+	char *cause = NULL;
+
+	test_parse_ok(PAYLOAD_GITHUB, body, strlen(body), &p);
+	assert_string_equal(p.message, "a");
+	payload_push_release(&p);
+
+	assert_int_equal(payload_parse(PAYLOAD_GITHUB, raw, sizeof raw - 1, &p, &cause), -1);
+	assert_true(strncmp(cause, "body is not JSON: ", 18) == 0);
+	free(cause);
+	cause = NULL;
+	/* The same after a whole object: SQLite alone would read "{}" and stop. */
+	assert_int_equal(payload_parse(PAYLOAD_GITHUB, "{}\0{}", 5, &p, &cause), -1);
+	assert_true(strncmp(cause, "body is not JSON: ", 18) == 0);
+	free(cause);
+}
+
+/*
+ * A member that is read must be UTF-8 (it is stored and shown); what is not
+ * read is not looked at.
+ */
+static void
+test_not_utf8(void **state)
+{
+	struct push p;
+
 	test_parse_fails(PAYLOAD_GITHUB,
-	    "{\"ref\":\"refs/heads/main\",\"after\":\"" SHA_A "\","
-	    "\"head_commit\":{\"message\":\"a\\u0000b\"}}",
-	    "body is not JSON: ");
+	    "{" REF_AFTER ",\"head_commit\":{\"message\":\"\377\376\"}}",
+	    "payload has a bad 'head_commit.message': not UTF-8");
+	test_parse_fails(PAYLOAD_GITHUB,
+	    "{" REF_AFTER ",\"head_commit\":{\"author\":{\"name\":\"\\ud800\"}}}",
+	    "payload has a bad 'head_commit.author.name': not UTF-8");
+	test_parse_fails(PAYLOAD_GITHUB, "{\"ref\":\"refs/heads/\300\",\"after\":\"" SHA_A "\"}",
+	    "payload has a bad 'ref': not UTF-8");
+	test_parse_fails(PAYLOAD_BITBUCKET,
+	    "{\"push\":{\"changes\":[{\"new\":{\"type\":\"branch\",\"name\":\"m\377\","
+	    "\"target\":{\"hash\":\"" SHA_A "\"}}}]}}",
+	    "payload has a bad 'name': not UTF-8");
+	test_parse_ok(PAYLOAD_GITHUB,
+	    "{" REF_AFTER ",\"pusher\":\"\377\",\"head_commit\":{\"message\":\"caf\303\251\"}}",
+	    strlen("{" REF_AFTER
+		   ",\"pusher\":\"\377\",\"head_commit\":{\"message\":\"caf\303\251\"}}"),
+	    &p);
+	assert_string_equal(p.message, "caf\303\251");
+	payload_push_release(&p);
 }
 
 /* The top level must be an object. */
@@ -808,6 +856,7 @@ main(void)
 		cmocka_unit_test(test_not_json),
 		cmocka_unit_test(test_parse_uses_len),
 		cmocka_unit_test(test_nul_in_string),
+		cmocka_unit_test(test_not_utf8),
 		cmocka_unit_test(test_not_object),
 		cmocka_unit_test(test_bad_commit_id),
 		cmocka_unit_test(test_uppercase_sha),
