@@ -17,8 +17,6 @@
 #include "banned.h"
 
 #define GUARD_BUCKETS 1024
-/* After this many connections at once, the memory they took is given back once they are gone. */
-#define GUARD_CROWD 64
 
 /* The two things counted per address. */
 enum guard_kind {
@@ -51,8 +49,8 @@ struct guard {
 	pthread_t thread;
 	int running, stopping;
 	int most, per_client, header_ms, body_ms, trust_proxy;
-	int open;    /* connections */
-	int crowded; /* open went past GUARD_CROWD since the last trim */
+	int open;   /* connections */
+	int served; /* a connection was opened since the last trim */
 	struct guard_conn *conns;
 	struct guard_count *buckets[GUARD_BUCKETS];
 };
@@ -197,12 +195,13 @@ guard_main(void *arg)
 		if (g->stopping)
 			break;
 		/*
-		 * A flood's connections leave their memory in malloc's free
-		 * lists, one per thread: once they are gone, give it back to
-		 * the system, or the daemon keeps its peak for good.
+		 * Connections leave their memory in malloc's free lists, one
+		 * per thread: once they are all gone, give it back to the
+		 * system, or the daemon keeps a flood's peak for good, and
+		 * even one webhook's pages (about 100 KB) while it idles.
 		 */
-		if (g->crowded && g->open == 0) {
-			g->crowded = 0;
+		if (g->served && g->open == 0) {
+			g->served = 0;
 			malloc_trim(0);
 		}
 		/* One line a round, not one per connection: a flood would fill the log. */
@@ -298,8 +297,8 @@ guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 		gc->since = guard_now();
 		gc->shut = gc->fd < 0;
 		pthread_mutex_lock(&g->lock);
-		if (++g->open > GUARD_CROWD)
-			g->crowded = 1;
+		g->open++;
+		g->served = 1;
 		if (!gc->proxy) {
 			guard_add(g, GUARD_CONNECTIONS, &gc->addr, 1);
 			gc->counted = 1;

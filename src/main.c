@@ -13,7 +13,6 @@
 #include "init.h"
 #include "conf.h"
 #include "log.h"
-#include "netproc.h"
 #include "sandbox.h"
 #include "serve.h"
 #include "banned.h"
@@ -31,7 +30,6 @@ static int cmd_check_config(int, char **);
 static int cmd_version(int, char **);
 static int cmd_config_keys(int, char **);
 static int cmd_help(int, char **);
-static int cmd_serve_network(int, char **);
 
 static const struct cmd cmds[] = {
 	{ "serve", cmd_serve, "[-c FILE]", "run the daemon in the foreground" },
@@ -51,8 +49,6 @@ static const struct cmd cmds[] = {
 	    "starter config, secret, token, proxy snippet" },
 	{ "config-keys", cmd_config_keys, "", "list every config key and its default" },
 	{ "version", cmd_version, "", "print the version" },
-	/* serve's own network-facing process (see netproc.h); not for people. */
-	{ "serve-network", cmd_serve_network, "[-c FILE]", NULL },
 	{ "help", cmd_help, "", "show this list" },
 };
 
@@ -132,20 +128,6 @@ cmd_serve(int argc, char **argv)
 	if ((cfg = load(path, 1)) == NULL)
 		return EXIT_USAGE;
 	rc = serve_run(cfg);
-	conf_free(cfg);
-	return rc;
-}
-
-static int
-cmd_serve_network(int argc, char **argv)
-{
-	const char *path = config_path(argc, argv, "serve-network");
-	struct config *cfg;
-	int rc;
-
-	if (path == NULL || (cfg = conf_load(path, stderr, NULL, NULL)) == NULL)
-		return EXIT_USAGE;
-	rc = netproc_main(cfg);
 	conf_free(cfg);
 	return rc;
 }

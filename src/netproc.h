@@ -1,8 +1,8 @@
 /*
  * Privilege separation: the network-facing process. `turnout serve` keeps
  * the worker side (the deployments, as the user it was started as) and
- * runs the HTTP server in a process of its own: a fresh `turnout
- * serve-network` that holds the listening socket, the database and the
+ * runs the HTTP server in a process of its own: a fresh `turnout-net
+ * serve-network` (netserve.h) that holds the listening socket, the database and the
  * config's secrets, drops to [server] user, sets no_new_privs, and runs no
  * command. It tells the worker side only "APP was queued", over a
  * socketpair; the worker side checks each message as outside input. When
@@ -18,6 +18,11 @@
 #define NETPROC_LISTEN_FD 3
 #define NETPROC_CHANNEL_FD 4
 #define NETPROC_METRICS_FD 5 /* with metrics_listen */
+
+/* Messages on the channel: one byte of kind, then for QUEUED the app's name. */
+#define NETPROC_MSG_READY 'R'
+#define NETPROC_MSG_QUEUED 'Q'
+#define NETPROC_MSG_MAX 128
 
 struct netproc;
 
@@ -57,12 +62,5 @@ enum netproc_msg { NETPROC_BAD, NETPROC_READY, NETPROC_QUEUED };
  */
 enum netproc_msg netproc_message(const struct config *cfg, const char *msg, size_t len,
     const char **app);
-
-/*
- * `turnout serve-network`, in the network-facing process: serves on
- * NETPROC_LISTEN_FD until SIGTERM or the worker side's end. Returns the
- * exit status.
- */
-int netproc_main(const struct config *cfg);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -218,7 +219,7 @@ spawn_run(const struct spawn_opts *o, struct spawn_result *res, char **cause)
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	struct spawn_pipe pipes[2];
 	long long deadline, drain_until = 0;
-	int rc, wstatus = 0, reaped = 0;
+	int rc, wstatus = 0, reaped = 0, trimmed = 0;
 	pid_t pid;
 	long long t0 = clock_mono_ms();
 
@@ -276,6 +277,15 @@ spawn_run(const struct spawn_opts *o, struct spawn_result *res, char **cause)
 		}
 		if (reaped)
 			continue;
+		/*
+		 * A build runs for minutes while this thread only waits: give
+		 * back to the system what the steps before it freed (malloc
+		 * keeps it otherwise; about 100 KB).
+		 */
+		if (!trimmed && clock_mono_ms() - t0 >= 1000) {
+			trimmed = 1;
+			malloc_trim(0);
+		}
 		if (deadline != 0 && clock_mono_ms() >= deadline) {
 			res->outcome = SPAWN_TIMED_OUT;
 			spawn_kill(pid, &reaped, &wstatus);

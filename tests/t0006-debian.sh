@@ -45,7 +45,8 @@ test_expect_success 'lintian finds no error' '
 
 test_expect_success 'what the package holds' '
 	dpkg -c "$(cat debs)" | awk "{ print \$6 }" >files &&
-	for f in ./usr/bin/turnout ./usr/share/man/man1/turnout.1.gz \
+	for f in ./usr/bin/turnout ./usr/libexec/turnout/turnout-net \
+		./usr/share/man/man1/turnout.1.gz \
 		./usr/share/man/man5/turnout.conf.5.gz ./lib/systemd/system/turnout.service \
 		./etc/turnout/turnout.conf.example
 	do

@@ -47,6 +47,18 @@ test_expect_success 'the HTTP server runs in its own process, as user, with no_n
 	test_grep "^ok" out
 '
 
+test_expect_success 'the network process is turnout-net, which maps no libcurl' '
+	net=$(net_pid) &&
+	readlink "/proc/$net/exe" >exe &&
+	test_grep "/turnout-net\$" exe &&
+	awk "{ print \$6 }" "/proc/$net/maps" | sort -u >net-maps &&
+	test_grep "libmicrohttpd" net-maps &&
+	! grep "libcurl" net-maps &&
+	# the worker side does map it: the check can see a library
+	awk "{ print \$6 }" "/proc/$TURNOUT_PID/maps" | sort -u >worker-maps &&
+	test_grep "libcurl" worker-maps
+'
+
 test_expect_success 'the commands run on the worker side, never in the network process' '
 	# build.sh runs under /bin/sh -c, whose parent is turnout: the worker side.
 	commit_push build.sh "sed -n \"s/^PPid:[[:space:]]*//p\" /proc/\$PPID/status >$PWD/build.who
