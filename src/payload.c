@@ -7,7 +7,11 @@
  * one statement of json_type/json_extract reads the few members a forge's
  * push is known by in one parse (17 µs). A forge's members are its
  * statement's columns, two per path: the JSON type there, and the value
- * when it is a string.
+ * when it is a string. Where SQLite 3.40 reads JSON otherwise than
+ * jansson did: a key written with escapes ("\u0072ef") is not the key
+ * "ref"; nesting deeper than 2000 is refused (jansson: 2048); duplicate
+ * keys give the first value; members that are not read are not checked.
+ * No forge sends any of these, and the body is signed.
  */
 #include "config.h"
 
@@ -127,6 +131,7 @@ enum pv_kind { PV_NONE, PV_OBJECT, PV_ARRAY, PV_STRING, PV_NUMBER, PV_TRUE, PV_F
 /* What the body holds at one path; s and n are set for a string (s lives until the reset). */
 struct pv {
 	enum pv_kind kind;
+	int present; /* there is a value at the path, null included */
 	const char *s;
 	size_t n;
 };
@@ -185,6 +190,7 @@ payload_values(sqlite3_stmt *stmt, struct pv *v, int n)
 	for (i = 0; i < n; i++) {
 		memset(&v[i], 0, sizeof v[i]);
 		type = (const char *)sqlite3_column_text(stmt, 2 * i);
+		v[i].present = type != NULL;
 		for (k = 0; type != NULL && k < sizeof kinds / sizeof kinds[0]; k++) {
 			if (strcmp(type, kinds[k].name) == 0)
 				v[i].kind = kinds[k].kind;
@@ -443,7 +449,7 @@ payload_bitbucket(const struct pv *v, struct push *push, char **cause)
 	 * state; we take the last. new is null when the ref was deleted, old
 	 * when it was created.
 	 */
-	if (v[BB_CHANGES].kind != PV_ARRAY || v[BB_CHANGE].kind == PV_NONE) {
+	if (v[BB_CHANGES].kind != PV_ARRAY || !v[BB_CHANGE].present) {
 		*cause = xstrdup("payload has no push.changes");
 		return -1;
 	}
@@ -528,6 +534,7 @@ payload_parse(enum payload_kind kind, const char *body, size_t len, struct push 
 {
 	static const int counts[] = { GT_COMMIT, GL_END, GT_END, BB_END };
 	struct pv v[PAYLOAD_MAX_VALUES];
+	char *sqlite_error = NULL;
 	sqlite3_stmt *stmt;
 	int rc = -1;
 
@@ -546,14 +553,23 @@ payload_parse(enum payload_kind kind, const char *body, size_t len, struct push 
 	pthread_mutex_lock(&payload_lock);
 	if ((stmt = payload_statement(kind, cause)) == NULL)
 		goto out;
-	sqlite3_bind_text(stmt, 1, body, (int)len, SQLITE_STATIC);
-	if (len > (size_t)0x7fffffff || sqlite3_step(stmt) != SQLITE_ROW) {
-		payload_not_json(body, len, sqlite3_errmsg(payload_db), cause);
+	/* Checked before the bind: a negative length would have SQLite look for a NUL. */
+	if (len > (size_t)sqlite3_limit(payload_db, SQLITE_LIMIT_LENGTH, -1)) {
+		*cause = xasprintf("body is too long to read (%zu bytes; at most %d)", len,
+		    sqlite3_limit(payload_db, SQLITE_LIMIT_LENGTH, -1));
+		goto out;
+	}
+	if (sqlite3_bind_text(stmt, 1, body, (int)len, SQLITE_STATIC) != SQLITE_OK) {
+		*cause = xasprintf("cannot read the payload: %s", sqlite3_errmsg(payload_db));
+		goto out;
+	}
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		sqlite_error = xstrdup(sqlite3_errmsg(payload_db));
 		goto out;
 	}
 	payload_values(stmt, v, counts[kind]);
 	if (v[0].kind != PV_OBJECT) {
-		payload_not_json(body, len, "not an object", cause);
+		sqlite_error = xstrdup("not an object");
 		goto out;
 	}
 	switch (kind) {
@@ -577,6 +593,11 @@ out:
 		sqlite3_clear_bindings(stmt);
 	}
 	pthread_mutex_unlock(&payload_lock);
+	/* jansson words the error, outside the lock: it parses the whole body. */
+	if (sqlite_error != NULL) {
+		payload_not_json(body, len, sqlite_error, cause);
+		free(sqlite_error);
+	}
 	if (rc != 0)
 		payload_push_release(out);
 	return rc;

@@ -382,37 +382,6 @@ store_deployments_free(struct store_deployment *list, int n)
 	free(list);
 }
 
-/* The callback of store_count_by_status and its argument. */
-struct status_count {
-	void (*fn)(void *ctx, const char *app, const char *status, int64_t n);
-	void *ctx;
-};
-
-/* A db_each row: hands an (app, status, count) row to the struct status_count ctx. */
-static int
-status_count_row(sqlite3_stmt *stmt, void *ctx)
-{
-	struct status_count *c = ctx;
-
-	c->fn(c->ctx, (const char *)sqlite3_column_text(stmt, 0),
-	    (const char *)sqlite3_column_text(stmt, 1), sqlite3_column_int64(stmt, 2));
-	return 0;
-}
-
-int
-store_count_by_status(struct store *st,
-    void (*fn)(void *ctx, const char *app, const char *status, int64_t n), void *ctx)
-{
-	struct status_count c = { fn, ctx };
-
-	return db_each(st, status_count_row, &c,
-		   "SELECT app, status, count(*) FROM deployments"
-		   " GROUP BY app, status ORDER BY app, status",
-		   "") == -1 ?
-	    -1 :
-	    0;
-}
-
 int
 store_prune(struct store *st, const char *app, int keep, int64_t *pruned)
 {

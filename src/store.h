@@ -326,7 +326,7 @@ void store_log_free(struct store_logline *lines, int n);
  */
 int store_prune(struct store *st, const char *app, int keep, int64_t *pruned);
 
-/* Counts deployments of app by status, for /metrics: calls fn for each pair. */
+/* Counts deployments of app by status, for /metrics: calls fn for each pair (store-metrics.c). */
 int store_count_by_status(struct store *st,
     void (*fn)(void *ctx, const char *app, const char *status, int64_t n), void *ctx);
 
@@ -340,6 +340,7 @@ enum store_metric {
 	STORE_METRIC_DRAINS,       /* app, result */
 	STORE_METRIC_LAST_SUCCESS, /* app: when the last success ended, ms since the epoch */
 	STORE_METRIC_OUTBOX,       /* app, target (forge, notify), state: outbox rows */
+	STORE_METRIC_BY_STATUS,    /* app, status: deployments now (store_count_by_status) */
 };
 
 enum store_histogram {

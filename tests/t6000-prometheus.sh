@@ -215,10 +215,18 @@ test_expect_success 'the alert rules are loaded, and a failure and a rollback fi
 	test_wait_until 20 alert_fires TurnoutAutomaticRollback &&
 	! alert_fires TurnoutDown
 '
+# The series read from the database, without the gauges of the moment.
+db_series () {
+	grep -E "^turnout_(deployments\{|deployments_started|deployments_finished|deployment_duration|step_duration|step_command_duration|switch_duration|rollbacks|checks|drains|last_success)" "$1"
+}
+
 test_expect_success 'metrics_listen: /metrics without a token there, and only /metrics' '
 	before=$(prom_value "sum(turnout_deployments_finished_total)") &&
 	test -n "$before" &&
 	echo "$before" >before &&
+	# This process has scraped all along: its series come mostly from its cache.
+	api_get /metrics && db_series api-get.out >warm &&
+	test_grep "deployments_finished_total{app=\"demo\",kind=\"rollback\",result=\"succeeded\"} 1" warm &&
 	stop_turnout &&
 	METRICS_PORT=$(free_port) &&
 	sed -i "/^\[server\]/a metrics_listen = 127.0.0.1:$METRICS_PORT" turnout.conf &&
@@ -226,6 +234,9 @@ test_expect_success 'metrics_listen: /metrics without a token there, and only /m
 	test_grep "metrics without a token on http://127.0.0.1:$METRICS_PORT/metrics" turnout.log &&
 	curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" >m.txt &&
 	test_grep "^turnout_up 1$" m.txt &&
+	# A new process reads every row at its first scrape: the same series.
+	db_series m.txt >cold &&
+	test_cmp warm cold &&
 	curl -sS -o out -w "%{http_code}" "http://127.0.0.1:$METRICS_PORT/api/apps" >status &&
 	test "$(cat status)" = 404 &&
 	curl -sS -o out -w "%{http_code}" -X POST "http://127.0.0.1:$METRICS_PORT/metrics" >status &&

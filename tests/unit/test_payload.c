@@ -658,6 +658,16 @@ test_truncated(char *message, size_t want_message, char *author, size_t want_aut
 	free(author);
 }
 
+/* A null last change is a change without sides, not a missing list. */
+static void
+test_bitbucket_null_change(void **state)
+{
+	test_parse_fails(PAYLOAD_BITBUCKET, "{\"push\":{\"changes\":[null]}}",
+	    "payload has no 'new' or 'old' in push.changes");
+	test_parse_fails(PAYLOAD_BITBUCKET, "{\"push\":{\"changes\":[]}}",
+	    "payload has no push.changes");
+}
+
 /* Long messages and authors are cut at a UTF-8 boundary within the limit. */
 static void
 test_long_message(void **state)
@@ -857,6 +867,7 @@ main(void)
 		cmocka_unit_test(test_parse_uses_len),
 		cmocka_unit_test(test_nul_in_string),
 		cmocka_unit_test(test_not_utf8),
+		cmocka_unit_test(test_bitbucket_null_change),
 		cmocka_unit_test(test_not_object),
 		cmocka_unit_test(test_bad_commit_id),
 		cmocka_unit_test(test_uppercase_sha),
