@@ -26,6 +26,22 @@
  * ones that may still change, and the cache takes the rest once (below).
  */
 #define RANGE " d.id > ?1 AND d.id <= ?2"
+/* The same for the steps: s.id in (?1, ?2]. */
+#define STEP_RANGE " s.id > ?1 AND s.id <= ?2"
+
+/*
+ * Every step up to this id has ended. A step row is written once and
+ * ended once, but not always before its deployment ends: a retire handed
+ * on, or the tidy after the end, adds one to an ended deployment.
+ */
+#define MARK_STEPS \
+	"SELECT coalesce((SELECT min(id) FROM steps WHERE finished_at IS NULL) - 1," \
+	" (SELECT max(id) FROM steps), 0)"
+
+/* Every deployment up to this id has ended (queued and running ones are few). */
+#define MARK_DEPLOYMENTS \
+	"SELECT coalesce((SELECT min(id) FROM deployments WHERE status IN ('queued', 'running'))" \
+	" - 1, (SELECT max(id) FROM deployments), 0)"
 
 /* How series of a part of the rows add up to series of all of them. */
 enum merge { MERGE_LIVE, MERGE_SUM, MERGE_MAX };
@@ -51,8 +67,8 @@ static const struct {
 	[STORE_METRIC_CHECKS] = { "SELECT d.app, s.name, s.status, COUNT(*) FROM steps s"
 				  " JOIN deployments d ON d.id = s.deployment"
 				  " WHERE s.name IN ('verify', 'confirm') AND s.status != 'running'"
-				  " AND" RANGE " GROUP BY 1, 2, 3",
-	    3, MERGE_SUM },
+				  " AND" STEP_RANGE " GROUP BY 1, 2, 3",
+	    3, MERGE_SUM, MARK_STEPS },
 	/* Drains are written once, maybe after their deployment ended: their own ids mark them. */
 	[STORE_METRIC_DRAINS] = { "SELECT app, result, COUNT(*) FROM drains d WHERE" RANGE
 				  " GROUP BY 1, 2",
@@ -73,6 +89,7 @@ static const struct {
 static const struct {
 	const char *sql;
 	int nlabels;
+	const char *mark; /* as in metrics[] */
 } histograms[] = {
 	[STORE_HIST_DEPLOYMENT] = { "SELECT app AS l1, kind AS l2, status AS l3,"
 				    " finished_at - started_at AS v FROM deployments d WHERE started_at IS NOT NULL"
@@ -81,34 +98,30 @@ static const struct {
 	    3 },
 	[STORE_HIST_STEP] = { "SELECT d.app AS l1, s.name AS l2, s.status AS l3,"
 			      " s.finished_at - s.started_at AS v FROM steps s JOIN deployments d ON d.id = s.deployment"
-			      " WHERE s.finished_at IS NOT NULL AND" RANGE,
-	    3 },
+			      " WHERE s.finished_at IS NOT NULL AND" STEP_RANGE,
+	    3, MARK_STEPS },
 	[STORE_HIST_COMMAND] = { "SELECT d.app AS l1, s.name AS l2, s.status AS l3,"
 				 " s.command_ms AS v FROM steps s JOIN deployments d ON d.id = s.deployment"
-				 " WHERE s.finished_at IS NOT NULL AND" RANGE,
-	    3 },
+				 " WHERE s.finished_at IS NOT NULL AND" STEP_RANGE,
+	    3, MARK_STEPS },
 	[STORE_HIST_SWITCH] = { "SELECT d.app AS l1, s.status AS l2,"
 				" s.finished_at - s.started_at AS v FROM steps s JOIN deployments d ON d.id = s.deployment"
 				" WHERE s.finished_at IS NOT NULL"
-				" AND s.name IN ('switch', 'rollback') AND" RANGE,
-	    2 },
+				" AND s.name IN ('switch', 'rollback') AND" STEP_RANGE,
+	    2, MARK_STEPS },
 };
 
 /*
  * The cache. A scrape at 100k deployments took 2.5 s when every query read
- * the whole history. But a deployment that ended never changes again, nor
- * do its steps: the series of the deployments up to the oldest one still
- * queued or running (the mark) are added up once, into a TEMP table of the
+ * the whole history. But a deployment that has ended never changes again,
+ * nor does a step that has ended, and a drain row is written once: the
+ * series of the rows up to a mark (MARK_*: the last id before the oldest
+ * row that can still change) are added up once, into a TEMP table of the
  * scrapes' own connection, and a scrape reads that and the few rows past
  * the mark. One lock: concurrent scrapes must not add the same rows twice.
  */
 #define CACHE_BUCKETS STORE_HIST_BOUNDS_MAX
 #define CACHE_HIST 100 /* a histogram's kind in the cache: CACHE_HIST + h */
-
-/* Every deployment up to this id has ended (queued and running ones are few). */
-#define MARK_DEPLOYMENTS \
-	"SELECT coalesce((SELECT min(id) FROM deployments WHERE status IN ('queued', 'running'))" \
-	" - 1, (SELECT max(id) FROM deployments), 0)"
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -278,7 +291,7 @@ store_histogram(struct store *st, enum store_histogram h, const int64_t *bounds_
 	if (bad)
 		return -1;
 	pthread_mutex_lock(&cache_lock);
-	mark = cache_advance(st, kind, NULL, insert);
+	mark = cache_advance(st, kind, histograms[h].mark, insert);
 	rc = mark < 0 ? -1 : db_each(st, series_row, &e, read, "ii", mark, INT64_MAX);
 	pthread_mutex_unlock(&cache_lock);
 	return rc == SQLITE_DONE ? 0 : -1;

@@ -119,7 +119,7 @@ test_expect_success 'a database of an older version is migrated and keeps its ro
 	    INSERT INTO deployments (id, app, status, created_at) VALUES (7, '"'"'demo'"'"', '"'"'succeeded'"'"', 1);
 	    INSERT INTO steps (deployment, name, status, started_at, finished_at) VALUES (7, '"'"'fetch'"'"', '"'"'succeeded'"'"', 1, 2);" &&
 	start_turnout &&
-	test "$(db "PRAGMA user_version")" = 8 &&
+	test "$(db "PRAGMA user_version")" = 9 &&
 	test "$(deployment 7 .status)" = succeeded &&
 	test "$(deployment 7 ".steps[] | \"\(.name)|\(.status)|\(.command_ms)\"")" = "fetch|succeeded|0" &&
 	# (the drains are not in any answer)
@@ -133,6 +133,10 @@ test_expect_success 'a database of an older version is migrated and keeps its ro
 	test "$(db "SELECT count(*) FROM freezes")" = 0 &&
 	test_grep "database migrated to version 8" turnout.log &&
 	test "$(db "SELECT count(*) FROM outbox")" = 0 &&
+	test_grep "database migrated to version 9" turnout.log &&
+	# /metrics finds the oldest open step through its index.
+	db "EXPLAIN QUERY PLAN SELECT min(id) FROM steps WHERE finished_at IS NULL" >plan &&
+	test_grep "steps_open" plan &&
 	# The outbox thread asks for what is due through its index.
 	db "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE state = '"'"'pending'"'"' AND next_at <= 1 ORDER BY next_at, id" >plan &&
 	test_grep "outbox_pending" plan &&
