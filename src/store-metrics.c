@@ -125,13 +125,17 @@ static const struct {
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Makes the cache tables (in memory: the network process may not write files elsewhere). */
+/*
+ * Makes the cache tables once per connection (in memory: the network
+ * process may not write files elsewhere). The connection is the caller's
+ * only under st->lock: other reads of the scrape share it.
+ */
 static int
 cache_ready(struct store *st)
 {
-	char sql[1024], *p = sql;
+	char sql[1024] = "", *p = sql;
 	size_t left = sizeof sql;
-	int w;
+	int w, rc;
 
 	w = snprintf(p, left,
 	    "CREATE TEMP TABLE IF NOT EXISTS metric_marks (kind INTEGER PRIMARY KEY, mark INTEGER);"
@@ -141,36 +145,84 @@ cache_ready(struct store *st)
 		w = snprintf(p, left, ", b%d", b);
 		p += w, left -= (size_t)w;
 	}
-	snprintf(p, left, ")");
-	return db_exec(st, "PRAGMA temp_store = MEMORY", NULL) == 0 && db_exec(st, sql, NULL) == 0 ?
+	snprintf(p, left, "); CREATE INDEX IF NOT EXISTS metric_cache_kind ON metric_cache (kind)");
+	pthread_mutex_lock(&st->lock);
+	rc = db_exec(st, "PRAGMA temp_store = MEMORY", NULL) == 0 && db_exec(st, sql, NULL) == 0 ?
 	    0 :
 	    -1;
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/*
+ * Folds kind's rows of the cache into one per series (merge: how their
+ * values add up): each advance adds a row per series, and a daemon that
+ * is scraped between deployments would keep one per deployment.
+ */
+static int
+cache_fold(struct store *st, int kind, enum merge merge)
+{
+	char sql[2048] = "", *p = sql;
+	size_t left = sizeof sql;
+	int64_t last;
+	int w;
+
+	last = db_int(st, -1, "SELECT coalesce(max(rowid), 0) FROM temp.metric_cache", "");
+	w = snprintf(p, left, "INSERT INTO temp.metric_cache (kind, l1, l2, l3, v, c, t");
+	p += w, left -= (size_t)w;
+	for (int b = 0; b < CACHE_BUCKETS; b++) {
+		w = snprintf(p, left, ", b%d", b);
+		p += w, left -= (size_t)w;
+	}
+	w = snprintf(p, left, ") SELECT kind, l1, l2, l3, %s(v), SUM(c), SUM(t)",
+	    merge == MERGE_MAX ? "MAX" : "SUM");
+	p += w, left -= (size_t)w;
+	for (int b = 0; b < CACHE_BUCKETS; b++) {
+		w = snprintf(p, left, ", SUM(b%d)", b);
+		p += w, left -= (size_t)w;
+	}
+	w = snprintf(p, left, " FROM temp.metric_cache WHERE kind = ?1 GROUP BY l1, l2, l3");
+	if (last < 0 || w < 0 || (size_t)w >= left)
+		return -1;
+	if (db_do(st, sql, "i", (int64_t)kind) != 0 ||
+	    db_do(st, "DELETE FROM temp.metric_cache WHERE kind = ? AND rowid <= ?", "ii",
+		(int64_t)kind, last) != 0)
+		return -1;
+	return 0;
 }
 
 /*
  * Adds the rows between kind's mark and the current one to the cache,
- * with insert (SQL with ?1, ?2 for the range, K for the kind). Returns
- * the mark, or -1.
+ * with insert (SQL with ?1, ?2 for the range), and folds them in: all of
+ * it or none, under a savepoint (the temp tables only: the main database
+ * is only read). Returns the mark, or -1.
  */
 static int64_t
-cache_advance(struct store *st, int kind, const char *mark_sql, const char *insert)
+cache_advance(struct store *st, int kind, enum merge merge, const char *mark_sql,
+    const char *insert)
 {
 	int64_t old, mark;
 
 	if (cache_ready(st) != 0)
 		return -1;
 	mark = db_int(st, -1, mark_sql != NULL ? mark_sql : MARK_DEPLOYMENTS, "");
-	old =
-	    db_int(st, 0, "SELECT mark FROM temp.metric_marks WHERE kind = ?", "i", (int64_t)kind);
-	if (mark < 0)
+	old = db_int(st, -1,
+	    "SELECT coalesce((SELECT mark FROM temp.metric_marks WHERE kind = ?), 0)", "i",
+	    (int64_t)kind);
+	if (mark < 0 || old < 0)
 		return -1;
 	if (mark <= old)
 		return old;
-	if (db_do(st, insert, "ii", old, mark) != 0 ||
-	    db_do(st, "INSERT OR REPLACE INTO temp.metric_marks (kind, mark) VALUES (?, ?)", "ii",
-		(int64_t)kind, mark) != 0)
+	if (db_do(st, "SAVEPOINT metric_cache", "") != 0)
 		return -1;
-	return mark;
+	if (db_do(st, insert, "ii", old, mark) != 0 || cache_fold(st, kind, merge) != 0 ||
+	    db_do(st, "INSERT OR REPLACE INTO temp.metric_marks (kind, mark) VALUES (?, ?)", "ii",
+		(int64_t)kind, mark) != 0) {
+		db_do(st, "ROLLBACK TO metric_cache", "");
+		db_do(st, "RELEASE metric_cache", "");
+		return -1;
+	}
+	return db_do(st, "RELEASE metric_cache", "") == 0 ? mark : -1;
 }
 
 struct each {
@@ -239,7 +291,7 @@ store_metric(struct store *st, enum store_metric m, store_series_fn fn, void *ct
 		(int)m, metrics[m].sql, labels, labels) >= (int)sizeof read)
 		return -1;
 	pthread_mutex_lock(&cache_lock);
-	mark = cache_advance(st, (int)m, metrics[m].mark, insert);
+	mark = cache_advance(st, (int)m, metrics[m].merge, metrics[m].mark, insert);
 	rc = mark < 0 ? -1 : db_each(st, series_row, &e, read, "ii", mark, INT64_MAX);
 	pthread_mutex_unlock(&cache_lock);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -291,7 +343,7 @@ store_histogram(struct store *st, enum store_histogram h, const int64_t *bounds_
 	if (bad)
 		return -1;
 	pthread_mutex_lock(&cache_lock);
-	mark = cache_advance(st, kind, histograms[h].mark, insert);
+	mark = cache_advance(st, kind, MERGE_SUM, histograms[h].mark, insert);
 	rc = mark < 0 ? -1 : db_each(st, series_row, &e, read, "ii", mark, INT64_MAX);
 	pthread_mutex_unlock(&cache_lock);
 	return rc == SQLITE_DONE ? 0 : -1;

@@ -17,6 +17,7 @@
 
 #include <sqlite3.h>
 
+#include "db.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -356,6 +357,100 @@ test_history_paging(void **state)
 	store_deployments_free(list, n);
 }
 
+/* What test_metrics_cache adds up from STORE_METRIC_FINISHED. */
+struct finished {
+	int64_t succeeded, failed;
+	int series; /* of app m */
+	int all;    /* of every app */
+};
+
+static void
+finished_series(void *ctx, const struct store_series *s)
+{
+	struct finished *f = ctx;
+
+	f->all++;
+	if (strcmp(s->label[0], "m") != 0)
+		return; /* the other tests' apps */
+	f->series++;
+	if (strcmp(s->label[2], "succeeded") == 0)
+		f->succeeded += s->value;
+	else if (strcmp(s->label[2], "failed") == 0)
+		f->failed += s->value;
+}
+
+/* Rows in the scrapes' cache for one kind of series. */
+static int64_t
+cache_rows(struct store *st, int kind)
+{
+	sqlite3_stmt *stmt;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(st->db,
+			     "SELECT count(*) FROM temp.metric_cache WHERE kind = ?", -1, &stmt,
+			     NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int(stmt, 1, kind);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return n;
+}
+
+/*
+ * /metrics scraped after each deployment: the cache holds one row per
+ * series however many times it advanced, and says what a new connection
+ * reading every row says.
+ */
+static void
+test_metrics_cache(void **state)
+{
+	struct store *st, *cold;
+	struct store_deployment d;
+	struct finished warm = { 0 }, fresh = { 0 };
+	char own[] = "/tmp/test-metrics.XXXXXX", *path, *cause = NULL, *cmd;
+	int64_t id;
+
+	/* A database of its own: a deployment left queued would keep the mark at the start. */
+	(void)state;
+	assert_non_null(mkdtemp(own));
+	path = xasprintf("%s/turnout.db", own);
+	st = store_open(path, &cause);
+	assert_non_null(st);
+
+	for (int i = 0; i < 30; i++) {
+		id = enqueue(st, "m", NULL, STORE_QUEUED);
+		assert_int_equal(store_claim(st, "m", &d), 1);
+		store_deployment_release(&d);
+		assert_int_equal(store_finish(st, id, i % 3 == 0 ? "failed" : "succeeded", NULL,
+				     NULL),
+		    0);
+		memset(&warm, 0, sizeof warm);
+		assert_int_equal(store_metric(st, STORE_METRIC_FINISHED, finished_series, &warm),
+		    0);
+		assert_int_equal(warm.succeeded + warm.failed, i + 1);
+	}
+	assert_int_equal(warm.succeeded, 20);
+	assert_int_equal(warm.failed, 10);
+	/* One row per series of every app (the other tests' too), not one per advance. */
+	assert_int_equal(warm.series, 2);
+	assert_int_equal(cache_rows(st, STORE_METRIC_FINISHED), warm.all);
+
+	cold = store_open(path, &cause);
+	free(path);
+	assert_non_null(cold);
+	assert_int_equal(store_metric(cold, STORE_METRIC_FINISHED, finished_series, &fresh), 0);
+	assert_int_equal(fresh.succeeded, warm.succeeded);
+	assert_int_equal(fresh.failed, warm.failed);
+	assert_int_equal(fresh.series, warm.series);
+	assert_int_equal(fresh.all, warm.all);
+	store_close(cold);
+	store_close(st);
+	cmd = xasprintf("rm -rf '%s'", own);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 int
 main(void)
 {
@@ -367,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_logs_page_and_prune),
 		cmocka_unit_test(test_progress_then_full),
 		cmocka_unit_test(test_history_paging),
+		cmocka_unit_test(test_metrics_cache),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
