@@ -201,8 +201,13 @@ guard_main(void *arg)
 		 * even one webhook's pages (about 100 KB) while it idles.
 		 */
 		if (g->served && g->open == 0) {
+			/* Not under the lock: new connections wait on it. */
 			g->served = 0;
+			pthread_mutex_unlock(&g->lock);
 			malloc_trim(0);
+			pthread_mutex_lock(&g->lock);
+			if (g->stopping)
+				break;
 		}
 		/* One line a round, not one per connection: a flood would fill the log. */
 		if ((n = guard_reap(g, guard_now())) > 0)

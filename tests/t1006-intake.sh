@@ -84,11 +84,14 @@ test_expect_success '200 slow clients do not stop a good webhook, and go at head
 	test_grep "closed [0-9]* connections that did not send a request in time" turnout.log
 '
 
+# The 8 past the limit are closed at accept; the 32 are held until
+# header_timeout (2 s after their accept), so 1.9 s of holding counts only
+# the 8, even when a busy machine accepts them late.
 test_expect_success 'one address gets max_connections_per_client connections' '
-	load slow "$(port)" 40 1.5 1 &&
+	load slow "$(port)" 40 1.9 1 &&
 	load_wait slow &&
 	test "$(jq .opened slow.json)" = 40 &&
-	test "$(jq .closed_early slow.json)" = 8
+	test "$(jq .closed slow.json)" = 8
 '
 
 test_expect_success 'restart trusting X-Forwarded-For from a proxy on loopback' '
