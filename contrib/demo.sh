@@ -18,11 +18,11 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 sh contrib/deps.sh
-if [ ! -x _build/demo/turnout ] || [ -n "$(find src sql web contrib/demo-app -newer _build/demo/turnout 2>/dev/null | head -1)" ]; then
+if [ ! -x _build/demo/turnout ] || [ ! -x _build/demo/turnout-net ] || [ -n "$(find src sql web contrib/demo-app -newer _build/demo/turnout 2>/dev/null | head -1)" ]; then
 	echo "demo: building turnout" >&2
 	autoreconf -fi >/dev/null 2>&1
 	mkdir -p _build/demo
-	(cd _build/demo && "$top/configure" -q && make -s -j"$(nproc)" turnout contrib/demo-app/demo-app)
+	(cd _build/demo && "$top/configure" -q && make -s -j"$(nproc)" turnout turnout-net contrib/demo-app/demo-app)
 fi
 bin=$top/_build/demo/turnout
 DEMO_APP=$top/_build/demo/contrib/demo-app/demo-app
