@@ -69,11 +69,11 @@ struct store_queued {
 
 /*
  * Queues n deployments as store_enqueue does, in one transaction and so
- * one fsync (group commit): out[i] says what became of reqs[i]. A request
- * that fails takes back only its own rows; when the commit fails, every
- * out[i] is STORE_FAILED. Requests are handled in order, so a delivery
- * given twice in one batch is a duplicate of the first. Returns 0 when
- * the transaction committed, -1 when not.
+ * one fsync (group commit): out[i] says what became of reqs[i]. When the
+ * transaction fails, each request is tried again in one of its own, so a
+ * request that fails costs only itself. Requests are handled in order, so
+ * a delivery given twice in one batch is a duplicate of the first.
+ * Returns how many are STORE_FAILED.
  */
 int store_enqueue_batch(struct store *st, const struct store_request *const *reqs,
     struct store_queued *out, int n);

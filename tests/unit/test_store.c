@@ -180,7 +180,7 @@ test_enqueue_batch(void **state)
 	struct store_queued out[4];
 	struct store_deployment d;
 
-	assert_int_equal(store_enqueue_batch(st, reqs, out, 4), 0);
+	assert_int_equal(store_enqueue_batch(st, reqs, out, 4), 1);
 	assert_int_equal(out[0].result, STORE_QUEUED);
 	assert_int_equal(out[1].result, STORE_FAILED);
 	assert_non_null(out[1].cause);
@@ -196,6 +196,54 @@ test_enqueue_batch(void **state)
 	/* Older queued ones of the batch were superseded, as one by one. */
 	assert_int_equal(store_get_deployment(st, out[0].id, &d), 0);
 	assert_string_equal(d.status, "superseded");
+	store_deployment_release(&d);
+}
+
+/*
+ * A batch that commits writes each row once: an older one of an app that a
+ * later one of the batch outdates is stored superseded already, as if it
+ * had been queued and then superseded; the app's newest stays queued, and
+ * so does the newest of another app.
+ */
+static void
+test_enqueue_batch_superseded(void **state)
+{
+	struct store *st = *state;
+	int64_t before = enqueue(st, "s", "s0", STORE_QUEUED);
+	struct store_request r[4] = {
+		{ .app = "s", .kind = "push", .commit = "aa", .delivery = "s1" },
+		{ .app = "t", .kind = "push", .commit = "bb", .delivery = "t1" },
+		{ .app = "s", .kind = "push", .commit = "cc", .delivery = "s2" },
+		{ .app = "s", .kind = "push", .commit = "dd", .delivery = "s1" },
+	};
+	const struct store_request *reqs[4] = { &r[0], &r[1], &r[2], &r[3] };
+	const char *want[4] = { "superseded", "queued", "queued", "superseded" };
+	struct store_queued out[4];
+	struct store_deployment d;
+
+	assert_int_equal(store_enqueue_batch(st, reqs, out, 4), 0);
+	assert_int_equal(out[0].result, STORE_QUEUED);
+	assert_int_equal(out[1].result, STORE_QUEUED);
+	assert_int_equal(out[2].result, STORE_QUEUED);
+	assert_int_equal(out[3].result, STORE_DUPLICATE);
+	assert_int_equal(out[3].id, out[0].id);
+	assert_true(out[0].id > before && out[2].id > out[0].id);
+	for (int i = 0; i < 4; i++) {
+		assert_null(out[i].cause);
+		assert_int_equal(store_get_deployment(st, out[i].id, &d), 0);
+		assert_string_equal(d.status, want[i]);
+		if (strcmp(want[i], "superseded") == 0) {
+			assert_string_equal(d.error, "a newer deployment was queued");
+			assert_int_equal(d.finished_at, d.created_at);
+		} else {
+			assert_null(d.error);
+			assert_int_equal(d.finished_at, 0);
+		}
+		store_deployment_release(&d);
+	}
+	assert_int_equal(store_get_deployment(st, before, &d), 0);
+	assert_string_equal(d.status, "superseded");
+	assert_string_equal(d.error, "a newer deployment was queued");
 	store_deployment_release(&d);
 }
 
@@ -457,6 +505,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_enqueue_duplicate_supersede),
 		cmocka_unit_test(test_enqueue_batch),
+		cmocka_unit_test(test_enqueue_batch_superseded),
 		cmocka_unit_test(test_cancel_and_recover),
 		cmocka_unit_test(test_bad_releases),
 		cmocka_unit_test(test_logs_page_and_prune),
