@@ -37,6 +37,7 @@ struct store {
 	pthread_mutex_t lock;
 	struct db_cached cache[DB_CACHE_SIZE];
 	int ncache;
+	int metric_cache; /* /metrics' TEMP tables exist on this connection (store-metrics.c) */
 };
 
 /*

@@ -144,13 +144,10 @@ static pthread_mutex_t payload_lock = PTHREAD_MUTEX_INITIALIZER;
 static sqlite3 *payload_db;
 static sqlite3_stmt *payload_stmts[4];
 
-/* Returns the statement of kind, prepared once; NULL with *cause if it cannot be. */
+/* Returns the statement of kind, sql prepared once; NULL with *cause if it cannot be. */
 static sqlite3_stmt *
-payload_statement(enum payload_kind kind, char **cause)
+payload_statement(enum payload_kind kind, const char *sql, char **cause)
 {
-	static const char *const sql[] = { payload_github_sql, payload_gitlab_sql,
-		payload_gitea_sql, payload_bitbucket_sql };
-
 	if (payload_db == NULL) {
 		if (sqlite3_open_v2(":memory:", &payload_db,
 			SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -165,8 +162,8 @@ payload_statement(enum payload_kind kind, char **cause)
 		sqlite3_db_config(payload_db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 0, 0);
 	}
 	if (payload_stmts[kind] == NULL &&
-	    sqlite3_prepare_v3(payload_db, sql[kind], -1, SQLITE_PREPARE_PERSISTENT,
-		&payload_stmts[kind], NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v3(payload_db, sql, -1, SQLITE_PREPARE_PERSISTENT, &payload_stmts[kind],
+		NULL) != SQLITE_OK) {
 		*cause = xasprintf("cannot read the payload: %s", sqlite3_errmsg(payload_db));
 		return NULL;
 	}
@@ -528,11 +525,22 @@ payload_not_json(const char *body, size_t len, const char *sqlite_error, char **
 	json_decref(root);
 }
 
+/* Each forge's statement, how many values it reads, and what makes a push of them. */
+static const struct {
+	const char *sql;
+	int values;
+	int (*read)(const struct pv *v, struct push *push, char **cause);
+} payload_forges[] = {
+	[PAYLOAD_GITHUB] = { payload_github_sql, GT_COMMIT, payload_github },
+	[PAYLOAD_GITLAB] = { payload_gitlab_sql, GL_END, payload_gitlab },
+	[PAYLOAD_GITEA] = { payload_gitea_sql, GT_END, payload_gitea },
+	[PAYLOAD_BITBUCKET] = { payload_bitbucket_sql, BB_END, payload_bitbucket },
+};
+
 /* Parses a push payload into *out; on failure *out is left zeroed. */
 int
 payload_parse(enum payload_kind kind, const char *body, size_t len, struct push *out, char **cause)
 {
-	static const int counts[] = { GT_COMMIT, GL_END, GT_END, BB_END };
 	struct pv v[PAYLOAD_MAX_VALUES];
 	char *sqlite_error = NULL;
 	sqlite3_stmt *stmt;
@@ -540,7 +548,7 @@ payload_parse(enum payload_kind kind, const char *body, size_t len, struct push 
 
 	memset(out, 0, sizeof *out);
 	*cause = NULL;
-	if ((unsigned)kind >= sizeof counts / sizeof counts[0]) {
+	if ((unsigned)kind >= sizeof payload_forges / sizeof payload_forges[0]) {
 		*cause = xstrdup("unknown payload kind");
 		return -1;
 	}
@@ -551,7 +559,7 @@ payload_parse(enum payload_kind kind, const char *body, size_t len, struct push 
 	}
 
 	pthread_mutex_lock(&payload_lock);
-	if ((stmt = payload_statement(kind, cause)) == NULL)
+	if ((stmt = payload_statement(kind, payload_forges[kind].sql, cause)) == NULL)
 		goto out;
 	/* Checked before the bind: a negative length would have SQLite look for a NUL. */
 	if (len > (size_t)sqlite3_limit(payload_db, SQLITE_LIMIT_LENGTH, -1)) {
@@ -567,25 +575,12 @@ payload_parse(enum payload_kind kind, const char *body, size_t len, struct push 
 		sqlite_error = xstrdup(sqlite3_errmsg(payload_db));
 		goto out;
 	}
-	payload_values(stmt, v, counts[kind]);
+	payload_values(stmt, v, payload_forges[kind].values);
 	if (v[0].kind != PV_OBJECT) {
 		sqlite_error = xstrdup("not an object");
 		goto out;
 	}
-	switch (kind) {
-	case PAYLOAD_GITHUB:
-		rc = payload_github(v, out, cause);
-		break;
-	case PAYLOAD_GITLAB:
-		rc = payload_gitlab(v, out, cause);
-		break;
-	case PAYLOAD_GITEA:
-		rc = payload_gitea(v, out, cause);
-		break;
-	case PAYLOAD_BITBUCKET:
-		rc = payload_bitbucket(v, out, cause);
-		break;
-	}
+	rc = payload_forges[kind].read(v, out, cause);
 
 out:
 	if (stmt != NULL) {

@@ -111,6 +111,23 @@ static const struct {
 	    2, MARK_STEPS },
 };
 
+/* Appends to buf what fmt says; 0, or -1 when it does not fit. */
+static int
+sql_add(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+	int w;
+
+	va_start(ap, fmt);
+	w = vsnprintf(buf + used, size - used, fmt, ap);
+	va_end(ap);
+	return w < 0 || (size_t)w >= size - used ? -1 : 0;
+}
+
+/* The label columns of a series of 1, 2 or 3 labels, in the queries and the cache. */
+static const char *const label_columns[] = { "l1", "l1, l2", "l1, l2, l3" };
+
 /*
  * The cache. A scrape at 100k deployments took 2.5 s when every query read
  * the whole history. But a deployment that has ended never changes again,
@@ -126,30 +143,33 @@ static const struct {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
- * Makes the cache tables once per connection (in memory: the network
+ * Makes the cache tables, once per connection (in memory: the network
  * process may not write files elsewhere). The connection is the caller's
  * only under st->lock: other reads of the scrape share it.
  */
 static int
 cache_ready(struct store *st)
 {
-	char sql[1024] = "", *p = sql;
-	size_t left = sizeof sql;
-	int w, rc;
+	char sql[1024] = "";
+	int bad = 0, rc = 0;
 
-	w = snprintf(p, left,
+	bad |= sql_add(sql, sizeof sql,
 	    "CREATE TEMP TABLE IF NOT EXISTS metric_marks (kind INTEGER PRIMARY KEY, mark INTEGER);"
 	    " CREATE TEMP TABLE IF NOT EXISTS metric_cache (kind INTEGER, l1, l2, l3, v, c, t");
-	p += w, left -= (size_t)w;
-	for (int b = 0; b < CACHE_BUCKETS; b++) {
-		w = snprintf(p, left, ", b%d", b);
-		p += w, left -= (size_t)w;
-	}
-	snprintf(p, left, "); CREATE INDEX IF NOT EXISTS metric_cache_kind ON metric_cache (kind)");
+	for (int b = 0; b < CACHE_BUCKETS; b++)
+		bad |= sql_add(sql, sizeof sql, ", b%d", b);
+	bad |= sql_add(sql, sizeof sql,
+	    "); CREATE INDEX IF NOT EXISTS metric_cache_kind ON metric_cache (kind)");
+	if (bad)
+		return -1;
 	pthread_mutex_lock(&st->lock);
-	rc = db_exec(st, "PRAGMA temp_store = MEMORY", NULL) == 0 && db_exec(st, sql, NULL) == 0 ?
-	    0 :
-	    -1;
+	if (!st->metric_cache) {
+		rc = db_exec(st, "PRAGMA temp_store = MEMORY", NULL) == 0 &&
+			db_exec(st, sql, NULL) == 0 ?
+		    0 :
+		    -1;
+		st->metric_cache = rc == 0;
+	}
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
@@ -162,27 +182,21 @@ cache_ready(struct store *st)
 static int
 cache_fold(struct store *st, int kind, enum merge merge)
 {
-	char sql[2048] = "", *p = sql;
-	size_t left = sizeof sql;
+	char sql[2048] = "", buckets[512] = "", sums[512] = "";
 	int64_t last;
-	int w;
+	int bad = 0;
 
 	last = db_int(st, -1, "SELECT coalesce(max(rowid), 0) FROM temp.metric_cache", "");
-	w = snprintf(p, left, "INSERT INTO temp.metric_cache (kind, l1, l2, l3, v, c, t");
-	p += w, left -= (size_t)w;
 	for (int b = 0; b < CACHE_BUCKETS; b++) {
-		w = snprintf(p, left, ", b%d", b);
-		p += w, left -= (size_t)w;
+		bad |= sql_add(buckets, sizeof buckets, ", b%d", b);
+		bad |= sql_add(sums, sizeof sums, ", SUM(b%d)", b);
 	}
-	w = snprintf(p, left, ") SELECT kind, l1, l2, l3, %s(v), SUM(c), SUM(t)",
-	    merge == MERGE_MAX ? "MAX" : "SUM");
-	p += w, left -= (size_t)w;
-	for (int b = 0; b < CACHE_BUCKETS; b++) {
-		w = snprintf(p, left, ", SUM(b%d)", b);
-		p += w, left -= (size_t)w;
-	}
-	w = snprintf(p, left, " FROM temp.metric_cache WHERE kind = ?1 GROUP BY l1, l2, l3");
-	if (last < 0 || w < 0 || (size_t)w >= left)
+	bad |= sql_add(sql, sizeof sql,
+	    "INSERT INTO temp.metric_cache (kind, l1, l2, l3, v, c, t%s)"
+	    " SELECT kind, l1, l2, l3, %s(v), SUM(c), SUM(t)%s FROM temp.metric_cache"
+	    " WHERE kind = ?1 GROUP BY l1, l2, l3",
+	    buckets, merge == MERGE_MAX ? "MAX" : "SUM", sums);
+	if (last < 0 || bad)
 		return -1;
 	if (db_do(st, sql, "i", (int64_t)kind) != 0 ||
 	    db_do(st, "DELETE FROM temp.metric_cache WHERE kind = ? AND rowid <= ?", "ii",
@@ -264,31 +278,27 @@ series_row(sqlite3_stmt *stmt, void *arg)
 int
 store_metric(struct store *st, enum store_metric m, store_series_fn fn, void *ctx)
 {
-	static const char *const cols[] = { "l1 AS c1", "l1 AS c1, l2 AS c2",
-		"l1 AS c1, l2 AS c2, l3 AS c3" };
-	static const char *const names[] = { "c1", "c1, c2", "c1, c2, c3" };
 	struct each e = { metrics[m].nlabels, 0, fn, ctx };
-	const char *labels = names[metrics[m].nlabels - 1];
-	char insert[1536], read[1536];
+	const char *labels = label_columns[metrics[m].nlabels - 1];
+	char insert[1536] = "", read[1536] = "";
 	int64_t mark;
 	int rc;
 
 	if (metrics[m].merge == MERGE_LIVE)
 		return db_each(st, series_row, &e, metrics[m].sql, "") == SQLITE_DONE ? 0 : -1;
-	/* Only our own text goes into the SQL. */
-	if (snprintf(insert, sizeof insert,
+	/*
+	 * Only our own text goes into the SQL. The UNION ALL takes its column
+	 * names from the cache's select: the metric's own do not matter.
+	 */
+	if (sql_add(insert, sizeof insert,
 		"WITH q(%s, v) AS (%s) INSERT INTO temp.metric_cache (kind, %s, v)"
 		" SELECT %d, %s, v FROM q",
-		labels, metrics[m].sql,
-		metrics[m].nlabels == 1     ? "l1" :
-		    metrics[m].nlabels == 2 ? "l1, l2" :
-					      "l1, l2, l3",
-		(int)m, labels) >= (int)sizeof insert ||
-	    snprintf(read, sizeof read,
+		labels, metrics[m].sql, labels, (int)m, labels) != 0 ||
+	    sql_add(read, sizeof read,
 		"SELECT %s, %s(v) FROM (SELECT %s, v FROM temp.metric_cache WHERE kind = %d"
 		" UNION ALL %s) GROUP BY %s ORDER BY %s",
-		labels, metrics[m].merge == MERGE_MAX ? "MAX" : "SUM", cols[metrics[m].nlabels - 1],
-		(int)m, metrics[m].sql, labels, labels) >= (int)sizeof read)
+		labels, metrics[m].merge == MERGE_MAX ? "MAX" : "SUM", labels, (int)m,
+		metrics[m].sql, labels, labels) != 0)
 		return -1;
 	pthread_mutex_lock(&cache_lock);
 	mark = cache_advance(st, (int)m, metrics[m].merge, metrics[m].mark, insert);
@@ -297,26 +307,12 @@ store_metric(struct store *st, enum store_metric m, store_series_fn fn, void *ct
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Appends to buf what fmt says; 0, or -1 when it does not fit. */
-static int
-sql_add(char *buf, size_t size, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list ap;
-	int w;
-
-	va_start(ap, fmt);
-	w = vsnprintf(buf + used, size - used, fmt, ap);
-	va_end(ap);
-	return w < 0 || (size_t)w >= size - used ? -1 : 0;
-}
-
 int
 store_histogram(struct store *st, enum store_histogram h, const int64_t *bounds_ms, size_t n,
     store_series_fn fn, void *ctx)
 {
 	struct each e = { histograms[h].nlabels, n, fn, ctx };
-	const char *labels = histograms[h].nlabels == 2 ? "l1, l2" : "l1, l2, l3";
+	const char *labels = label_columns[histograms[h].nlabels - 1];
 	char agg[2048] = "", buckets[512] = "", sums[512] = "", insert[2560] = "", read[3584] = "";
 	int kind = CACHE_HIST + (int)h, bad = 0;
 	int64_t mark;
