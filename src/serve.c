@@ -2,9 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,6 +73,45 @@ serve_state_dir(const struct config *cfg)
 		if (serve_enterable(dir, cfg->apps[i]->name) != 0)
 			return -1;
 	return 0;
+}
+
+/*
+ * One serve per state_dir. A second one (a unit started twice, a test run
+ * beside the real daemon; with listen on port 0 it even binds) would mark
+ * the first one's running deployment interrupted, reconcile its proxy and
+ * run its queue. The lock is a flock of state_dir/serve.lock, which the
+ * kernel drops when the process ends, however it ends; the file holds the
+ * pid, for the message. Returns the descriptor, or -1 having said why.
+ */
+static int
+serve_lock_state(const char *dir)
+{
+	char *path = xasprintf("%s/serve.lock", dir), pid[32];
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	ssize_t n;
+
+	if (fd < 0) {
+		log_error("cannot open '%s': %s", path, strerror(errno));
+	} else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK) {
+			log_error("cannot lock '%s': %s", path, strerror(errno));
+		} else {
+			n = pread(fd, pid, sizeof pid - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			log_error("state_dir '%s' is in use by another turnout serve%s%s%s; stop"
+				  " that one first, or give this one a state_dir of its own",
+			    dir, *pid != '\0' ? " (pid " : "", pid, *pid != '\0' ? ")" : "");
+		}
+		close(fd);
+		fd = -1;
+	} else {
+		n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+		if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+			log_warn("cannot write the pid to '%s': %s", path, strerror(errno));
+	}
+	free(path);
+	return fd;
 }
 
 /*
@@ -148,7 +190,7 @@ serve_run(const struct config *cfg)
 	char *cause = NULL, *dbpath;
 	struct workers *workers = NULL;
 	struct outbox *outbox = NULL;
-	int sig, status = 1, rc, listen_fd = -1, metrics_fd = -1;
+	int sig, status = 1, rc, listen_fd = -1, metrics_fd = -1, lock_fd;
 
 	log_set_level((enum log_level)cfg->server.log_level);
 	/*
@@ -162,7 +204,8 @@ serve_run(const struct config *cfg)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (serve_deploy_user(cfg->server.deploy_user) != 0 || serve_state_dir(cfg) != 0)
+	if (serve_deploy_user(cfg->server.deploy_user) != 0 || serve_state_dir(cfg) != 0 ||
+	    (lock_fd = serve_lock_state(cfg->server.state_dir)) < 0)
 		return 1;
 	dbpath = xasprintf("%s/turnout.db", cfg->server.state_dir);
 	store = store_open(dbpath, &cause);
@@ -170,6 +213,7 @@ serve_run(const struct config *cfg)
 		log_error("%s", cause);
 		free(cause);
 		free(dbpath);
+		close(lock_fd);
 		return 1;
 	}
 	/* Recovery: nothing can still be running; the proxy says what is live. */
@@ -235,6 +279,7 @@ out:
 	workers_stop(workers);
 	outbox_stop(outbox); /* after the workers: their last events are stored, sent next time */
 	store_close(store);
+	close(lock_fd); /* the last: the next serve may start from here */
 	free(dbpath);
 	while (gens != NULL) {
 		struct generation *g = gens;

@@ -115,6 +115,21 @@ test_expect_success 'kill -9 mid-build: interrupted at restart, the queue goes o
 	! grep -v "^200 " poll.log
 '
 
+test_expect_success 'a second serve on the same state_dir exits 1 and leaves the first one'"'"'s deployment running' '
+	commit_push build.sh "$SLOW_BUILD" "slow, with a twin" &&
+	test_wait_until 10 test -s run/sleep.pid &&
+	# (listen is on port 0: the twin could bind; timeout ends it if it runs)
+	test_expect_code 1 timeout 10 turnout serve -c turnout.conf 2>twin.log &&
+	test_grep "state_dir .*/state. is in use by another turnout serve (pid $TURNOUT_PID); stop that one first" twin.log &&
+	! grep -e "marked interrupted" -e "listening on" twin.log &&
+	test "$(deployment $DEPLOYMENT .status)" = running &&
+	test "$(deployment_step $DEPLOYMENT build)" = running &&
+	is_alive "$(cat run/sleep.pid)" &&
+	api POST /api/deployments/$DEPLOYMENT/cancel &&
+	wait_status $DEPLOYMENT cancelled &&
+	rm -f run/sleep.pid run/build.pid
+'
+
 test_expect_success 'SIGTERM mid-build ends the deployment interrupted and kills the step' '
 	commit_push build.sh "$SLOW_BUILD" "slow, then stop" &&
 	test_wait_until 10 test -s run/sleep.pid &&
