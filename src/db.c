@@ -397,6 +397,7 @@ store_open(const char *path, char **cause)
 		goto fail;
 	if (db_migrate(st, cause) != 0)
 		goto fail;
+	sqlite3_wal_autocheckpoint(st->db, DB_CHECKPOINT_PAGES);
 	return st;
 
 fail:
