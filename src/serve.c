@@ -42,40 +42,6 @@ serve_enterable(const char *dir, const char *app)
 }
 
 /*
- * The state dir holds the database and checked-out code: only the daemon's
- * user may look inside. With deploy_user, that user must reach its release
- * dirs: state_dir, releases/ and releases/APP are 0711 (enter, not list);
- * repos/ and the database stay the daemon's alone.
- */
-static int
-serve_state_dir(const struct config *cfg)
-{
-	const char *dir = cfg->server.state_dir;
-	mode_t mode = cfg->server.deploy_user != NULL ? 0711 : 0700;
-	struct stat st;
-
-	if (fsutil_mkdirs(dir, 0755, mode) != 0) {
-		log_error("cannot create state_dir '%s': %s", dir, strerror(errno));
-		return -1;
-	}
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		log_error("state_dir '%s' is not a directory", dir);
-		return -1;
-	}
-	if ((st.st_mode & 0777) != mode && chmod(dir, mode) != 0)
-		log_warn("cannot chmod state_dir '%s' to %04o: %s", dir, (unsigned)mode,
-		    strerror(errno));
-	if (cfg->server.deploy_user == NULL)
-		return 0;
-	if (serve_enterable(dir, NULL) != 0)
-		return -1;
-	for (size_t i = 0; i < cfg->napps; i++)
-		if (serve_enterable(dir, cfg->apps[i]->name) != 0)
-			return -1;
-	return 0;
-}
-
-/*
  * One serve per state_dir. A second one (a unit started twice, a test run
  * beside the real daemon; with listen on port 0 it even binds) would mark
  * the first one's running deployment interrupted, reconcile its proxy and
@@ -112,6 +78,46 @@ serve_lock_state(const char *dir)
 	}
 	free(path);
 	return fd;
+}
+
+/*
+ * The state dir holds the database and checked-out code: only the daemon's
+ * user may look inside. With deploy_user, that user must reach its release
+ * dirs: state_dir, releases/ and releases/APP are 0711 (enter, not list);
+ * repos/ and the database stay the daemon's alone. Sets *lock_fd to the
+ * lock of serve_lock_state (-1 if none was taken) and returns 0, or -1
+ * having said why.
+ */
+static int
+serve_state_dir(const struct config *cfg, int *lock_fd)
+{
+	const char *dir = cfg->server.state_dir;
+	mode_t mode = cfg->server.deploy_user != NULL ? 0711 : 0700;
+	struct stat st;
+
+	*lock_fd = -1;
+	if (fsutil_mkdirs(dir, 0755, mode) != 0) {
+		log_error("cannot create state_dir '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		log_error("state_dir '%s' is not a directory", dir);
+		return -1;
+	}
+	/* Before any change to it: it may be another serve's, set up otherwise. */
+	if ((*lock_fd = serve_lock_state(dir)) < 0)
+		return -1;
+	if ((st.st_mode & 0777) != mode && chmod(dir, mode) != 0)
+		log_warn("cannot chmod state_dir '%s' to %04o: %s", dir, (unsigned)mode,
+		    strerror(errno));
+	if (cfg->server.deploy_user == NULL)
+		return 0;
+	if (serve_enterable(dir, NULL) != 0)
+		return -1;
+	for (size_t i = 0; i < cfg->napps; i++)
+		if (serve_enterable(dir, cfg->apps[i]->name) != 0)
+			return -1;
+	return 0;
 }
 
 /*
@@ -190,7 +196,7 @@ serve_run(const struct config *cfg)
 	char *cause = NULL, *dbpath;
 	struct workers *workers = NULL;
 	struct outbox *outbox = NULL;
-	int sig, status = 1, rc, listen_fd = -1, metrics_fd = -1, lock_fd;
+	int sig, status = 1, rc, listen_fd = -1, metrics_fd = -1, lock_fd = -1;
 
 	log_set_level((enum log_level)cfg->server.log_level);
 	/*
@@ -204,9 +210,12 @@ serve_run(const struct config *cfg)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (serve_deploy_user(cfg->server.deploy_user) != 0 || serve_state_dir(cfg) != 0 ||
-	    (lock_fd = serve_lock_state(cfg->server.state_dir)) < 0)
+	if (serve_deploy_user(cfg->server.deploy_user) != 0 ||
+	    serve_state_dir(cfg, &lock_fd) != 0) {
+		if (lock_fd >= 0)
+			close(lock_fd);
 		return 1;
+	}
 	dbpath = xasprintf("%s/turnout.db", cfg->server.state_dir);
 	store = store_open(dbpath, &cause);
 	if (store == NULL) {

@@ -89,8 +89,10 @@ outdated(const struct store_request *const *reqs, const struct store_queued *out
 }
 
 /*
- * Queues the n requests in one transaction, or none of them (-1, each
- * out[i] STORE_FAILED with its cause). The caller holds the lock.
+ * Queues the n requests in one transaction and returns 0, or none of
+ * them, each out[i] STORE_FAILED with its cause: 1 when a request's own
+ * statement failed (its values broke a constraint), -1 when the database
+ * did. The caller holds the lock.
  *
  * Each row is written once: a request that a later one of its app in the
  * same batch outdates is inserted 'superseded' already, and the older
@@ -105,7 +107,9 @@ enqueue_tx(struct store *st, const struct store_request *const *reqs, struct sto
     int n, int64_t now)
 {
 	int *dup = xcalloc((size_t)n, sizeof *dup); /* batch index + 1 of the first of a delivery */
-	int i, rc = db_stmt_done(st, db_prepare(st, "BEGIN IMMEDIATE", ""));
+	int i, began, code, rc = db_stmt_done(st, db_prepare(st, "BEGIN IMMEDIATE", ""));
+
+	began = rc == 0;
 
 	for (i = 0; rc == 0 && i < n; i++) {
 		const struct store_request *req = reqs[i];
@@ -153,14 +157,20 @@ enqueue_tx(struct store *st, const struct store_request *const *reqs, struct sto
 			rc = supersede_older(st, req->app, out[i].id, now);
 	}
 	free(dup);
+	/* A request's own statement failed: what it holds, not the database, may be at fault. */
+	code = rc != 0 && began ? sqlite3_errcode(st->db) & 0xff : SQLITE_OK;
 	/* One COMMIT, one fsync: every row of the batch is durable, or none is. */
 	if (rc == 0 && (rc = db_stmt_done(st, db_prepare(st, "COMMIT", ""))) == 0)
 		return 0;
 	for (i = 0; i < n; i++)
 		out[i] = (struct store_queued){ STORE_FAILED, 0, xstrdup(sqlite3_errmsg(st->db)) };
-	if (!sqlite3_get_autocommit(st->db))
+	/* Not when BEGIN failed: a transaction open then would not be ours. */
+	if (began && !sqlite3_get_autocommit(st->db))
 		db_exec(st, "ROLLBACK", NULL);
-	return -1;
+	return code == SQLITE_CONSTRAINT || code == SQLITE_MISMATCH || code == SQLITE_TOOBIG ||
+		code == SQLITE_RANGE ?
+	    1 :
+	    -1;
 }
 
 int
@@ -171,8 +181,12 @@ store_enqueue_batch(struct store *st, const struct store_request *const *reqs,
 	int failed = 0;
 
 	pthread_mutex_lock(&st->lock);
-	/* One request that cannot be stored must not cost the others theirs: each goes again alone. */
-	if (enqueue_tx(st, reqs, out, n, now) != 0 && n > 1)
+	/*
+	 * One request that cannot be stored must not cost the others theirs:
+	 * each goes again alone. Not when the database failed the batch (busy
+	 * for 5 s, the disk full): alone, each would fail the same, n times.
+	 */
+	if (enqueue_tx(st, reqs, out, n, now) > 0 && n > 1)
 		for (int i = 0; i < n; i++) {
 			free(out[i].cause);
 			enqueue_tx(st, &reqs[i], &out[i], 1, now);
