@@ -151,8 +151,13 @@ static int
 cache_ready(struct store *st)
 {
 	char sql[1024] = "";
-	int bad = 0, rc = 0;
+	int bad = 0, rc, ready;
 
+	pthread_mutex_lock(&st->lock);
+	ready = st->metric_cache;
+	pthread_mutex_unlock(&st->lock);
+	if (ready)
+		return 0;
 	bad |= sql_add(sql, sizeof sql,
 	    "CREATE TEMP TABLE IF NOT EXISTS metric_marks (kind INTEGER PRIMARY KEY, mark INTEGER);"
 	    " CREATE TEMP TABLE IF NOT EXISTS metric_cache (kind INTEGER, l1, l2, l3, v, c, t");
@@ -163,13 +168,10 @@ cache_ready(struct store *st)
 	if (bad)
 		return -1;
 	pthread_mutex_lock(&st->lock);
-	if (!st->metric_cache) {
-		rc = db_exec(st, "PRAGMA temp_store = MEMORY", NULL) == 0 &&
-			db_exec(st, sql, NULL) == 0 ?
-		    0 :
-		    -1;
-		st->metric_cache = rc == 0;
-	}
+	rc = db_exec(st, "PRAGMA temp_store = MEMORY", NULL) == 0 && db_exec(st, sql, NULL) == 0 ?
+	    0 :
+	    -1;
+	st->metric_cache = rc == 0;
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
@@ -275,14 +277,31 @@ series_row(sqlite3_stmt *stmt, void *arg)
 	return 0;
 }
 
+/*
+ * Advances kind's cache with insert (see cache_advance), then hands each
+ * row of read (?1, ?2: the range past the mark) to series_row with e.
+ * Returns 0 or -1.
+ */
+static int
+cache_read(struct store *st, int kind, enum merge merge, const char *mark_sql, const char *insert,
+    const char *read, struct each *e)
+{
+	int64_t mark;
+	int rc;
+
+	pthread_mutex_lock(&cache_lock);
+	mark = cache_advance(st, kind, merge, mark_sql, insert);
+	rc = mark < 0 ? -1 : db_each(st, series_row, e, read, "ii", mark, INT64_MAX);
+	pthread_mutex_unlock(&cache_lock);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 store_metric(struct store *st, enum store_metric m, store_series_fn fn, void *ctx)
 {
 	struct each e = { metrics[m].nlabels, 0, fn, ctx };
 	const char *labels = label_columns[metrics[m].nlabels - 1];
 	char insert[1536] = "", read[1536] = "";
-	int64_t mark;
-	int rc;
 
 	if (metrics[m].merge == MERGE_LIVE)
 		return db_each(st, series_row, &e, metrics[m].sql, "") == SQLITE_DONE ? 0 : -1;
@@ -300,11 +319,7 @@ store_metric(struct store *st, enum store_metric m, store_series_fn fn, void *ct
 		labels, metrics[m].merge == MERGE_MAX ? "MAX" : "SUM", labels, (int)m,
 		metrics[m].sql, labels, labels) != 0)
 		return -1;
-	pthread_mutex_lock(&cache_lock);
-	mark = cache_advance(st, (int)m, metrics[m].merge, metrics[m].mark, insert);
-	rc = mark < 0 ? -1 : db_each(st, series_row, &e, read, "ii", mark, INT64_MAX);
-	pthread_mutex_unlock(&cache_lock);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return cache_read(st, (int)m, metrics[m].merge, metrics[m].mark, insert, read, &e);
 }
 
 int
@@ -315,8 +330,6 @@ store_histogram(struct store *st, enum store_histogram h, const int64_t *bounds_
 	const char *labels = label_columns[histograms[h].nlabels - 1];
 	char agg[2048] = "", buckets[512] = "", sums[512] = "", insert[2560] = "", read[3584] = "";
 	int kind = CACHE_HIST + (int)h, bad = 0;
-	int64_t mark;
-	int rc;
 
 	if (n == 0 || n > STORE_HIST_BOUNDS_MAX)
 		return -1;
@@ -338,11 +351,7 @@ store_histogram(struct store *st, enum store_histogram h, const int64_t *bounds_
 	    labels, sums, labels, buckets, kind, agg, labels);
 	if (bad)
 		return -1;
-	pthread_mutex_lock(&cache_lock);
-	mark = cache_advance(st, kind, MERGE_SUM, histograms[h].mark, insert);
-	rc = mark < 0 ? -1 : db_each(st, series_row, &e, read, "ii", mark, INT64_MAX);
-	pthread_mutex_unlock(&cache_lock);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return cache_read(st, kind, MERGE_SUM, histograms[h].mark, insert, read, &e);
 }
 
 /* The callback of store_count_by_status and its argument. */

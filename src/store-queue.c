@@ -106,33 +106,32 @@ static int
 enqueue_tx(struct store *st, const struct store_request *const *reqs, struct store_queued *out,
     int n, int64_t now)
 {
-	int *dup = xcalloc((size_t)n, sizeof *dup); /* batch index + 1 of the first of a delivery */
 	int i, began, code, rc = db_stmt_done(st, db_prepare(st, "BEGIN IMMEDIATE", ""));
 
 	began = rc == 0;
-
+	/* First what each request is: a duplicate of an earlier batch, of this one, or new. */
 	for (i = 0; rc == 0 && i < n; i++) {
 		const struct store_request *req = reqs[i];
 
 		out[i] = (struct store_queued){ STORE_QUEUED, 0, NULL };
 		if (req->delivery == NULL)
 			continue;
-		dup[i] = earlier_delivery(reqs, out, i);
-		if (dup[i] == 0)
-			out[i].id = db_stmt_int(st,
-			    db_prepare(st,
-				"SELECT deployment FROM deliveries WHERE app = ? AND delivery = ?",
-				"ss", req->app, req->delivery),
-			    0);
-		if (dup[i] > 0 || out[i].id > 0)
+		if (earlier_delivery(reqs, out, i) > 0 ||
+		    (out[i].id = db_stmt_int(st,
+			 db_prepare(st,
+			     "SELECT deployment FROM deliveries WHERE app = ? AND delivery = ?",
+			     "ss", req->app, req->delivery),
+			 0)) > 0)
 			out[i].result = STORE_DUPLICATE;
 	}
+	/* Then the rows, in order: a duplicate of this batch takes its first one's id. */
 	for (i = 0; rc == 0 && i < n; i++) {
 		const struct store_request *req = reqs[i];
-		int old;
+		int old, first;
 
-		if (dup[i] > 0)
-			out[i].id = out[dup[i] - 1].id;
+		if (out[i].result == STORE_DUPLICATE && out[i].id == 0 &&
+		    (first = earlier_delivery(reqs, out, i)) > 0)
+			out[i].id = out[first - 1].id;
 		if (out[i].result != STORE_QUEUED)
 			continue;
 		old = outdated(reqs, out, i, n);
@@ -156,7 +155,6 @@ enqueue_tx(struct store *st, const struct store_request *const *reqs, struct sto
 		if (rc == 0 && !old)
 			rc = supersede_older(st, req->app, out[i].id, now);
 	}
-	free(dup);
 	/* A request's own statement failed: what it holds, not the database, may be at fault. */
 	code = rc != 0 && began ? sqlite3_errcode(st->db) & 0xff : SQLITE_OK;
 	/* One COMMIT, one fsync: every row of the batch is durable, or none is. */

@@ -69,11 +69,12 @@ struct store_queued {
 
 /*
  * Queues n deployments as store_enqueue does, in one transaction and so
- * one fsync (group commit): out[i] says what became of reqs[i]. When the
- * transaction fails, each request is tried again in one of its own, so a
- * request that fails costs only itself. Requests are handled in order, so
- * a delivery given twice in one batch is a duplicate of the first.
- * Returns how many are STORE_FAILED.
+ * one fsync (group commit): out[i] says what became of reqs[i]. When a
+ * request's own values fail the transaction, each request is tried again
+ * in one of its own, so it costs only itself; when the database fails it
+ * (busy, the disk), every request fails at once. Requests are handled in
+ * order, so a delivery given twice in one batch is a duplicate of the
+ * first. Returns how many are STORE_FAILED.
  */
 int store_enqueue_batch(struct store *st, const struct store_request *const *reqs,
     struct store_queued *out, int n);
