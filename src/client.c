@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "clock.h"
 #include "conf.h"
 #include "ids.h"
 #include "when.h"
@@ -156,7 +157,7 @@ client_wait(const struct client *cl, long long id)
 				if (tty)
 					printf("\r  %-8s running   %5.1f s",
 					    json_string_value(json_object_get(s, "name")),
-					    (double)(time(NULL) * 1000LL - a) / 1000.0);
+					    (double)(clock_real_ms() - a) / 1000.0);
 				break;
 			}
 			printf("%s%-8s %-9s %5.1f s%s%s\n", tty ? "\r  " : "",
@@ -222,8 +223,15 @@ client_init(struct client *cl, const char *config_path)
 static void
 format_since(long long ms, char *buf, size_t size)
 {
-	long long s = (long long)time(NULL) - ms / 1000;
+	/*
+	 * From the same clock the daemon stamps with: time() lags it by up to
+	 * a tick, and a freeze made a millisecond ago read "-1s ago". A clock
+	 * set back since reads as now.
+	 */
+	long long s = ((long long)clock_real_ms() - ms) / 1000;
 
+	if (s < 0)
+		s = 0;
 	if (ms == 0)
 		snprintf(buf, size, "-");
 	else if (s < 60)
