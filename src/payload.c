@@ -27,13 +27,6 @@
 #include "xmalloc.h"
 #include "banned.h"
 
-/*
- * How much of a commit's text we keep. Both are shown on the dashboard and
- * stored with the deployment; neither is needed whole.
- */
-#define PAYLOAD_MESSAGE_MAX 4096
-#define PAYLOAD_AUTHOR_MAX 256
-
 /* What a forge that marks a deletion with a null side means by "no commit". */
 #define PAYLOAD_ZERO_ID "0000000000000000000000000000000000000000"
 

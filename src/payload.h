@@ -1,5 +1,5 @@
 /*
- * Push payloads from each forge, parsed with jansson into one shape.
+ * Push payloads from each forge, read into one shape.
  * Everything in a struct push is data from the outside world: it is stored
  * and shown, and reaches commands only through environment variables.
  */
@@ -14,6 +14,18 @@ enum payload_kind {
 	PAYLOAD_GITEA,     /* Gitea / Forgejo push event */
 	PAYLOAD_BITBUCKET, /* Bitbucket Cloud repo:push */
 };
+
+/*
+ * How much of a commit's text is kept, in bytes, cut at a UTF-8 boundary.
+ * Both are shown on the dashboard (the message's first line, the rest on
+ * hover) and stored with each deployment; the forge has them whole. 1 KB
+ * keeps a deployment row inside its B-tree page: with up to 4 KB, a long
+ * message (a squash merge's list of commits) gave every row a 4 KB
+ * overflow page of its own, three quarters of the bytes each webhook
+ * wrote, and bench/ingest's requests/s fell by a fifth (BENCHMARKS.md).
+ */
+#define PAYLOAD_MESSAGE_MAX 1024
+#define PAYLOAD_AUTHOR_MAX 256
 
 struct push {
 	char *ref;     /* full ref: "refs/heads/main", "refs/tags/v1" */

@@ -672,23 +672,25 @@ test_bitbucket_null_change(void **state)
 static void
 test_long_message(void **state)
 {
-	/* 4097 bytes: the cut at 4096 would split the 2-byte e-acute. */
-	test_truncated(test_repeat('a', 4095, "\xc3\xa9"), 4095, test_repeat('b', 255, "\xc3\xa9"),
-	    255);
+	const int m = PAYLOAD_MESSAGE_MAX, a = PAYLOAD_AUTHOR_MAX;
+
+	/* One byte over: the cut at the limit would split the 2-byte e-acute. */
+	test_truncated(test_repeat('a', m - 1, "\xc3\xa9"), m - 1,
+	    test_repeat('b', a - 1, "\xc3\xa9"), a - 1);
 	/* The cut would split a 3-byte euro sign after its first byte. */
-	test_truncated(test_repeat('a', 4094, "\xe2\x82\xac"), 4094,
-	    test_repeat('b', 254, "\xe2\x82\xac"), 254);
+	test_truncated(test_repeat('a', m - 2, "\xe2\x82\xac"), m - 2,
+	    test_repeat('b', a - 2, "\xe2\x82\xac"), a - 2);
 	/* ... or a 4-byte emoji after three of its bytes. */
-	test_truncated(test_repeat('a', 4093, "\xf0\x9f\x98\x80"), 4093,
-	    test_repeat('b', 253, "\xf0\x9f\x98\x80"), 253);
+	test_truncated(test_repeat('a', m - 3, "\xf0\x9f\x98\x80"), m - 3,
+	    test_repeat('b', a - 3, "\xf0\x9f\x98\x80"), a - 3);
 	/* Exactly at the limit nothing is cut. */
-	test_truncated(test_repeat('a', 4093, "\xe2\x82\xac"), 4096,
-	    test_repeat('b', 253, "\xe2\x82\xac"), 256);
+	test_truncated(test_repeat('a', m - 3, "\xe2\x82\xac"), m,
+	    test_repeat('b', a - 3, "\xe2\x82\xac"), a);
 	/* Plain ASCII is cut at the limit. */
-	test_truncated(test_repeat('a', 100000, ""), 4096, test_repeat('b', 1000, ""), 256);
+	test_truncated(test_repeat('a', 100000, ""), m, test_repeat('b', 1000, ""), a);
 	/* A character that ends right at the limit is kept whole. */
-	test_truncated(test_repeat('a', 4094, "\xc3\xa9xyz"), 4096,
-	    test_repeat('b', 254, "\xc3\xa9xyz"), 256);
+	test_truncated(test_repeat('a', m - 2, "\xc3\xa9xyz"), m,
+	    test_repeat('b', a - 2, "\xc3\xa9xyz"), a);
 }
 
 /* Percent-encodes s the way a browser or GitHub encodes a form value. */
