@@ -135,7 +135,7 @@ struct pv {
  */
 static pthread_mutex_t payload_lock = PTHREAD_MUTEX_INITIALIZER;
 static sqlite3 *payload_db;
-static sqlite3_stmt *payload_stmts[4];
+static sqlite3_stmt *payload_stmts[PAYLOAD_BITBUCKET + 1]; /* one per enum payload_kind */
 
 /* Returns the statement of kind, sql prepared once; NULL with *cause if it cannot be. */
 static sqlite3_stmt *

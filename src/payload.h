@@ -12,7 +12,7 @@ enum payload_kind {
 	PAYLOAD_GITHUB,    /* GitHub push event */
 	PAYLOAD_GITLAB,    /* GitLab "Push Hook" / "Tag Push Hook" (plain or signed) */
 	PAYLOAD_GITEA,     /* Gitea / Forgejo push event */
-	PAYLOAD_BITBUCKET, /* Bitbucket Cloud repo:push */
+	PAYLOAD_BITBUCKET, /* Bitbucket Cloud repo:push; the last (payload.c counts on it) */
 };
 
 /*
